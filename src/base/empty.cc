@@ -1,0 +1,1 @@
+// Lets a library whose folder has no source yet still be a static library.

@@ -1,0 +1,19 @@
+// The one place that builds blob keys. Keys are made only of server-generated UUIDs and fixed
+// prefixes, so no client string ever becomes part of a storage path.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace filesd::blob_keys {
+
+// A fresh, never-reused key for one upload of a file's content:
+// "content/<file_id>/<random uuid>". Each upload writes a new key; one metadata transaction makes it
+// the file's content, so a failed or racing upload can never overwrite visible content.
+std::string NewContentKey(std::string_view file_id);
+
+// True when `key` is well formed: segments of [a-z0-9-] separated by single '/', no empty segment,
+// no "." or "..", at most 255 bytes. Stores refuse any other key with kInvalidArgument.
+bool IsValidKey(std::string_view key);
+
+}  // namespace filesd::blob_keys

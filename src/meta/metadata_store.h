@@ -1,0 +1,98 @@
+// MetadataStore: projects, API keys, file rows and the bookkeeping that keeps blobs and rows in step.
+//
+// Contract for every implementation (tests/conformance/metadata_store_conformance.h checks it):
+//  * Thread-safe; every method is one transaction.
+//  * Visibility: a file is visible when deleted_at is null and (expires_at is null or > now).
+//    Reads scoped by project never return another project's rows: they answer kNotFound exactly as
+//    for an id that never existed.
+//  * State changes are conditional (FilePrecondition), so retries are safe and races are detected:
+//    a failed precondition is kConflict, an invisible row is kNotFound.
+//  * Blob intents: before writing a blob, its key is recorded as an intent. CreateFile() and
+//    UpdateFile() that reference the key remove the intent in the same transaction. Intents that
+//    outlive their upload are what the janitor uses to find orphaned blobs.
+//  * kUnavailable when the backing database cannot be reached; kInternal for anything unexpected.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "meta/records.h"
+
+namespace filesd {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // ---- projects and keys ----
+  // Returns the project named `name`, creating it (with no quotas) if it does not exist.
+  virtual Result<Project> EnsureProject(const std::string& name, int64_t now) = 0;
+  // kNotFound if no such project.
+  virtual Result<Project> GetProjectByName(const std::string& name) = 0;
+  virtual Result<Project> GetProject(const std::string& project_id) = 0;
+  // Sets (or clears, with nullopt) the quotas of a project. kNotFound if no such project.
+  virtual Status SetProjectQuota(const std::string& project_id, std::optional<uint64_t> quota_bytes,
+                                 std::optional<uint64_t> quota_files) = 0;
+
+  // kConflict if key_id already exists.
+  virtual Status InsertApiKey(const ApiKeyRecord& key) = 0;
+  // Any key, revoked or not. kNotFound if unknown.
+  virtual Result<ApiKeyRecord> GetApiKey(const std::string& key_id) = 0;
+  // Every key of every project, oldest first.
+  virtual Result<std::vector<ApiKeyRecord>> ListApiKeys() = 0;
+  // Marks a key revoked at `now`. kNotFound if unknown; OK if already revoked (time unchanged).
+  virtual Status RevokeApiKey(const std::string& key_id, int64_t now) = 0;
+  // Number of keys (revoked or not) of a project.
+  virtual Result<uint64_t> CountApiKeys(const std::string& project_id) = 0;
+
+  // ---- blob intents ----
+  // Records that `blob_key` is about to be written. Idempotent.
+  virtual Status RecordBlobIntent(const std::string& blob_key, int64_t now) = 0;
+  // Removes an intent (after the blob was deleted, or adopted). Idempotent.
+  virtual Status RemoveBlobIntent(const std::string& blob_key) = 0;
+  // Intents recorded at or before `created_before`, oldest first, at most `limit`.
+  virtual Result<std::vector<std::string>> ListBlobIntents(int64_t created_before,
+                                                           size_t limit) = 0;
+
+  // ---- files ----
+  // Inserts a new file row (visible at once unless deleted/expired) and removes the blob intent of
+  // `file.blob_key`, if any, in the same transaction. kConflict if the id exists.
+  virtual Status CreateFile(const FileRecord& file) = 0;
+  // The visible file `file_id` of `project_id` at time `now`; kNotFound otherwise.
+  virtual Result<FileRecord> GetFile(const std::string& project_id, const std::string& file_id,
+                                     int64_t now) = 0;
+  // Visible files of a project (see ListFilesQuery / FileList). kNotFound if `after_id` is given
+  // and is not a visible file of the project.
+  virtual Result<FileList> ListFiles(const std::string& project_id, const ListFilesQuery& query,
+                                     int64_t now) = 0;
+  // Replaces every mutable column of the visible row `updated.id` (same project) if `expect` holds.
+  // Removes the blob intent of `updated.blob_key` in the same transaction.
+  // kNotFound if invisible, kConflict if the precondition fails.
+  virtual Status UpdateFile(const FileRecord& updated, const FilePrecondition& expect,
+                            int64_t now) = 0;
+  // Soft-deletes a visible file at `now`. kNotFound if not visible (a second delete is kNotFound).
+  virtual Status SoftDeleteFile(const std::string& project_id, const std::string& file_id,
+                                int64_t now) = 0;
+  // Rows whose content may be purged: soft-deleted at or before `deleted_before`, or expired
+  // (expires_at <= now). At most `limit`, oldest first. A row keeps being returned until
+  // PurgeFile() removes it, so a janitor interrupted between deleting the blob and the row retries.
+  virtual Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t deleted_before, int64_t now,
+                                                             size_t limit) = 0;
+  // Removes the row for good. Idempotent.
+  virtual Status PurgeFile(const std::string& file_id) = 0;
+
+  // Bytes and count of visible files of a project at `now`.
+  struct Usage {
+    uint64_t bytes = 0;
+    uint64_t files = 0;
+  };
+  virtual Result<Usage> GetUsage(const std::string& project_id, int64_t now) = 0;
+
+  // OK when the database answers; used by /readyz.
+  virtual Status CheckReady() = 0;
+};
+
+}  // namespace filesd

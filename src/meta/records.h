@@ -1,0 +1,81 @@
+// Plain records stored by the MetadataStore. No behaviour beyond conversions of enums to and from
+// their wire names.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace filesd {
+
+// Lifecycle of a file (API.md section 2).
+enum class FileStatus { kPending, kUploading, kUploaded, kProcessing, kProcessed, kError };
+std::string_view FileStatusName(FileStatus s);               // "pending", "uploading", ...
+std::optional<FileStatus> ParseFileStatus(std::string_view s);
+
+// The purposes API.md accepts.
+bool IsKnownPurpose(std::string_view purpose);
+
+struct FileRecord {
+  std::string id;          // UUID v4
+  std::string project_id;
+  std::string filename;
+  std::string purpose;
+  uint64_t bytes = 0;
+  FileStatus status = FileStatus::kUploaded;
+  std::optional<std::string> status_details;
+  std::string mime_type;
+  std::optional<std::string> sha256;         // hex, once the content is complete
+  std::string blob_key;                      // empty while no content exists
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::optional<int64_t> expires_at;
+  std::optional<int64_t> processed_at;
+  std::optional<std::string> metadata_json;  // JSON text of API.md section 6, once processed
+  std::optional<std::string> processing_summary;
+  std::optional<int64_t> deleted_at;         // soft delete time; never visible once set
+};
+
+struct Project {
+  std::string id;    // UUID v4
+  std::string name;  // unique, chosen by the operator
+  int64_t created_at = 0;
+  std::optional<uint64_t> quota_bytes;
+  std::optional<uint64_t> quota_files;
+};
+
+struct ApiKeyRecord {
+  std::string key_id;       // public, short, shown in listings and used to revoke
+  std::string project_id;
+  std::string secret_hash;  // hex SHA-256 of the secret part; the secret itself is never stored
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+  std::optional<int64_t> expires_at;
+};
+
+enum class SortOrder { kAsc, kDesc };
+
+struct ListFilesQuery {
+  std::optional<std::string> purpose;
+  uint32_t limit = 100;                 // 1..1000, validated by the caller
+  uint64_t offset = 0;
+  std::optional<std::string> after_id;  // cursor: only files strictly after this one in `order`
+  SortOrder order = SortOrder::kDesc;   // by created_at, then id
+};
+
+struct FileList {
+  std::vector<FileRecord> files;
+  uint64_t total = 0;     // every visible file matching `purpose`, regardless of paging
+  bool has_more = false;  // more matching files after the last one returned
+};
+
+// Conditions for a conditional update; each set field must hold for the update to apply.
+struct FilePrecondition {
+  std::optional<FileStatus> status;
+  std::optional<uint64_t> bytes;
+  std::optional<std::string> blob_key;
+};
+
+}  // namespace filesd
