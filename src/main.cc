@@ -1,1 +1,239 @@
-int main() { return 0; }
+// Composition root: the only place that names concrete stores. Parses the command line, wires the
+// services, and runs the server or a key-management command.
+#include <sys/stat.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "api/analyzer.h"
+#include "api/api.h"
+#include "api/metrics.h"
+#include "base/clock.h"
+#include "blob/local_blob_store.h"
+#include "config/config.h"
+#include "lifecycle/janitor.h"
+#include "meta/api_keys.h"
+#include "meta/sqlite_metadata_store.h"
+#include "net/access_log.h"
+#include "net/http_server.h"
+
+namespace filesd {
+namespace {
+
+constexpr int kExitFailure = 1;
+
+std::string DatabasePath(const std::string& data_dir) { return data_dir + "/filesd.db"; }
+
+Status EnsureDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Unavailable("cannot create data directory " + dir + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<SqliteMetadataStore>> OpenMetadata(const std::string& data_dir) {
+  FILESD_RETURN_IF_ERROR(EnsureDataDir(data_dir));
+  return SqliteMetadataStore::Open(DatabasePath(data_dir));
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "filesd: %s\n", s.ToString().c_str());
+  return kExitFailure;
+}
+
+std::string FormatTime(int64_t t) {
+  char buf[32];
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int RunKeys(const KeysCommand& cmd) {
+  auto meta = OpenMetadata(cmd.data_dir);
+  if (!meta.ok()) return Fail(meta.status());
+  SystemClock clock;
+  switch (cmd.action) {
+    case KeysCommand::Action::kCreate: {
+      auto token = CreateKeyForProject(**meta, clock, cmd.project);
+      if (!token.ok()) return Fail(token.status());
+      std::printf("Created a key for project '%s'. It is shown only now; store it safely:\n%s\n",
+                  cmd.project.c_str(), token->c_str());
+      return 0;
+    }
+    case KeysCommand::Action::kList: {
+      auto keys = (*meta)->ListApiKeys();
+      if (!keys.ok()) return Fail(keys.status());
+      std::printf("%-16s %-24s %-22s %s\n", "KEY ID", "PROJECT", "CREATED", "STATE");
+      for (const ApiKeyRecord& k : *keys) {
+        auto project = (*meta)->GetProject(k.project_id);
+        std::printf("%-16s %-24s %-22s %s\n", k.key_id.c_str(),
+                    project.ok() ? project->name.c_str() : k.project_id.c_str(),
+                    FormatTime(k.created_at).c_str(),
+                    k.revoked_at ? ("revoked " + FormatTime(*k.revoked_at)).c_str() : "active");
+      }
+      return 0;
+    }
+    case KeysCommand::Action::kRevoke: {
+      Status s = (*meta)->RevokeApiKey(cmd.key_id, clock.NowSeconds());
+      if (!s.ok()) return Fail(s);
+      std::printf("Revoked key %s.\n", cmd.key_id.c_str());
+      return 0;
+    }
+  }
+  return kExitFailure;
+}
+
+// On the very first start there is no key at all: make one for project "default" and show it once,
+// with a command to try it.
+Status CreateFirstKeyIfNone(MetadataStore& meta, const Clock& clock, const ServeConfig& config,
+                            uint16_t port) {
+  FILESD_ASSIGN_OR_RETURN(auto keys, meta.ListApiKeys());
+  if (!keys.empty()) return Status::Ok();
+  FILESD_ASSIGN_OR_RETURN(std::string token, CreateKeyForProject(meta, clock, "default"));
+  const std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
+                                                                      : config.host;
+  const std::string base = "http://" + host + ":" + std::to_string(port);
+  std::fprintf(stderr,
+               "\nfilesd: no API key existed, so one was created for project 'default'.\n"
+               "It is shown only this once; keep it:\n\n    %s\n\n"
+               "Try it:\n"
+               "    curl -s %s/v1/files -H 'Authorization: Bearer %s' \\\n"
+               "         -F purpose=user_data -F file=@README.md\n"
+               "    curl -s %s/v1/files -H 'Authorization: Bearer %s'\n\n"
+               "More keys: filesd keys create --project NAME --data-dir %s\n\n",
+               token.c_str(), base.c_str(), token.c_str(), base.c_str(), token.c_str(),
+               config.data_dir.c_str());
+  return Status::Ok();
+}
+
+// Runs the janitor every interval on the blocking pool, until cancelled.
+class JanitorLoop {
+ public:
+  JanitorLoop(HttpServer& server, Janitor& janitor, std::chrono::seconds interval)
+      : server_(server), janitor_(janitor), timer_(server.io_context()), interval_(interval) {}
+  void Start() { Arm(); }
+  void Stop() {
+    boost::asio::post(timer_.get_executor(), [this] {
+      stopped_ = true;
+      timer_.cancel();
+    });
+  }
+
+ private:
+  void Arm() {
+    timer_.expires_after(interval_);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped_) return;
+      boost::asio::post(server_.blocking_pool(), [this] {
+        auto report = janitor_.RunOnce();
+        if (!report.ok()) {
+          spdlog::warn("janitor: {}", report.status().ToString());
+        } else if (report->files_purged + report->orphan_blobs_removed +
+                       report->temp_files_removed > 0) {
+          spdlog::info("janitor: purged {} files, {} orphan blobs, {} temp files",
+                       report->files_purged, report->orphan_blobs_removed,
+                       report->temp_files_removed);
+        }
+        boost::asio::post(timer_.get_executor(), [this] {
+          if (!stopped_) Arm();
+        });
+      });
+    });
+  }
+
+  HttpServer& server_;
+  Janitor& janitor_;
+  boost::asio::steady_timer timer_;
+  std::chrono::seconds interval_;
+  bool stopped_ = false;  // touched on the I/O context only
+};
+
+int RunServe(ServeConfig config) {
+  std::vector<std::string> problems = Validate(config);
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::fprintf(stderr, "filesd: %s\n", p.c_str());
+    return 2;
+  }
+  // Diagnostics go to stderr; stdout carries only the access log.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("filesd"));
+
+  auto meta = OpenMetadata(config.data_dir);
+  if (!meta.ok()) return Fail(meta.status());
+  auto blobs = LocalBlobStore::Open(config.data_dir);
+  if (!blobs.ok()) return Fail(blobs.status());
+
+  SystemClock clock;
+  Authenticator auth(**meta, clock);
+  Metrics metrics;
+  NoAnalysis analyzer;
+  Services services;
+  services.blobs = blobs->get();
+  services.meta = meta->get();
+  services.auth = &auth;
+  services.clock = &clock;
+  services.metrics = &metrics;
+  services.analyzer = &analyzer;
+  services.options.max_file_bytes = config.max_file_bytes;
+  Api api(services);
+
+  ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.io_threads = config.io_threads;
+  options.pool_threads = config.pool_threads;
+  options.max_header_bytes = config.max_header_bytes;
+  options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
+  options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  AccessLog log(config.access_log);
+  HttpServer server(api, metrics, log, options);
+  if (Status s = server.Listen(); !s.ok()) return Fail(s);
+  if (Status s = CreateFirstKeyIfNone(**meta, clock, config, server.port()); !s.ok()) {
+    return Fail(s);
+  }
+
+  // Whatever a previous process left half-written is removed before serving.
+  if (auto removed = (*blobs)->RemoveAbandonedWrites(); !removed.ok()) {
+    spdlog::warn("startup cleanup: {}", removed.status().ToString());
+  }
+  JanitorOptions janitor_options;
+  janitor_options.deleted_retention_seconds = config.deleted_retention_seconds;
+  janitor_options.orphan_grace_seconds = config.orphan_grace_seconds;
+  Janitor janitor(**blobs, **meta, clock, janitor_options);
+  JanitorLoop janitor_loop(server, janitor, std::chrono::seconds(config.janitor_interval_seconds));
+  janitor_loop.Start();
+
+  boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    janitor_loop.Stop();
+    server.Shutdown();
+  });
+
+  spdlog::info("filesd listening on {}:{} (data dir {})", config.host, server.port(),
+               config.data_dir);
+  server.Run();
+  spdlog::info("filesd stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace filesd
+
+int main(int argc, char** argv) {
+  auto parsed = filesd::ParseCommandLine(argc, argv);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  auto& cl = std::get<filesd::CommandLine>(parsed);
+  if (auto* keys = std::get_if<filesd::KeysCommand>(&cl.command)) return filesd::RunKeys(*keys);
+  return filesd::RunServe(std::get<filesd::ServeConfig>(cl.command));
+}

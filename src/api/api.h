@@ -1,0 +1,31 @@
+// Api: the whole HTTP surface of filesd as a function of (request, services).
+//
+// Begin() runs on the blocking pool: it authenticates, routes and checks limits using the request
+// header only, and returns either a complete response or a consumer for the body (see api/http.h).
+// The route table is in api/routes.cc, one screen long.
+#pragma once
+
+#include <string_view>
+
+#include "api/errors.h"
+#include "api/http.h"
+#include "api/services.h"
+
+namespace filesd {
+
+class Api {
+ public:
+  explicit Api(Services services) : services_(services) {}
+
+  // Decides what to do with a request. Blocking. Never throws.
+  Dispatch Begin(const RequestHead& head);
+
+  // The response for a request the network layer refuses on its own (header too large, body over
+  // its limit, bad framing), in the envelope of the route the target names.
+  Response RejectFromNetwork(std::string_view target, const Status& status) const;
+
+ private:
+  Services services_;
+};
+
+}  // namespace filesd

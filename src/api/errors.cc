@@ -1,0 +1,95 @@
+#include "api/errors.h"
+
+#include <boost/json.hpp>
+
+namespace filesd {
+
+http::status HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return http::status::ok;
+    case StatusCode::kInvalidArgument: return http::status::bad_request;
+    case StatusCode::kUnauthenticated: return http::status::unauthorized;
+    case StatusCode::kPermissionDenied: return http::status::forbidden;
+    case StatusCode::kNotFound: return http::status::not_found;
+    case StatusCode::kConflict: return http::status::conflict;
+    case StatusCode::kPayloadTooLarge: return http::status::payload_too_large;
+    case StatusCode::kRangeNotSatisfiable: return http::status::range_not_satisfiable;
+    case StatusCode::kResourceExhausted: return http::status::too_many_requests;
+    case StatusCode::kInternal: return http::status::internal_server_error;
+    case StatusCode::kUnavailable: return http::status::service_unavailable;
+  }
+  return http::status::internal_server_error;
+}
+
+std::string DefaultReason(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid_request";
+    case StatusCode::kUnauthenticated: return "missing_api_key";
+    case StatusCode::kPermissionDenied: return "invalid_api_key";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kConflict: return "conflict";
+    case StatusCode::kPayloadTooLarge: return "payload_too_large";
+    case StatusCode::kRangeNotSatisfiable: return "range_not_satisfiable";
+    case StatusCode::kResourceExhausted: return "quota_exceeded";
+    case StatusCode::kInternal: return "internal_error";
+    case StatusCode::kUnavailable: return "store_unavailable";
+  }
+  return "internal_error";
+}
+
+namespace {
+
+// The seed's fixed wording for authentication failures on the pre-signed routes.
+boost::json::object PresignedBody(const Status& status) {
+  boost::json::object o;
+  o["success"] = false;
+  switch (status.code()) {
+    case StatusCode::kUnauthenticated:
+      o["error"] = "Authentication required";
+      o["message"] = "API key must be provided in Authorization header";
+      break;
+    case StatusCode::kPermissionDenied:
+      if (status.reason() == "invalid_api_key" || status.reason().empty()) {
+        o["error"] = "Invalid API key";
+        o["message"] = "The provided API key is invalid, inactive, or expired";
+        break;
+      }
+      [[fallthrough]];
+    default:
+      o["error"] = status.message();
+      break;
+  }
+  return o;
+}
+
+boost::json::object OpenAiBody(const Status& status) {
+  const bool server_side = status.code() == StatusCode::kInternal ||
+                           status.code() == StatusCode::kUnavailable;
+  boost::json::object err;
+  err["message"] = status.message();
+  err["type"] = server_side ? "server_error" : "invalid_request_error";
+  if (status.param()) {
+    err["param"] = *status.param();
+  } else {
+    err["param"] = nullptr;
+  }
+  err["code"] = status.reason().empty() ? DefaultReason(status.code()) : status.reason();
+  boost::json::object o;
+  o["error"] = std::move(err);
+  return o;
+}
+
+}  // namespace
+
+Response ErrorResponse(const Status& status, ErrorEnvelope envelope) {
+  FILESD_CHECK(!status.ok());
+  Response r;
+  r.header.result(HttpStatusFor(status.code()));
+  r.header.set(http::field::content_type, "application/json");
+  r.body = boost::json::serialize(envelope == ErrorEnvelope::kPresigned ? PresignedBody(status)
+                                                                        : OpenAiBody(status));
+  return r;
+}
+
+}  // namespace filesd

@@ -1,0 +1,26 @@
+// The one mapping from Status to HTTP: status codes and the two error envelopes of API.md
+// section 1. docs/errors.md lists the reasons; tests/unit/api/errors_test.cc walks every code.
+#pragma once
+
+#include <string>
+
+#include "api/http.h"
+#include "base/status.h"
+
+namespace filesd {
+
+// Which JSON shape a route family answers errors in.
+enum class ErrorEnvelope {
+  kOpenAi,     // {"error":{"message","type","param","code"}}
+  kPresigned,  // {"success":false,"error":"...","message":"..."}
+};
+
+http::status HttpStatusFor(StatusCode code);
+
+// The default stable reason of a code, used when a Status carries none ("not_found", ...).
+std::string DefaultReason(StatusCode code);
+
+// A complete JSON error response for `status` in `envelope`. The status must not be OK.
+Response ErrorResponse(const Status& status, ErrorEnvelope envelope);
+
+}  // namespace filesd

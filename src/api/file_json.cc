@@ -1,0 +1,63 @@
+#include "api/file_json.h"
+
+#include <boost/json.hpp>
+
+namespace filesd {
+namespace {
+
+template <typename T>
+boost::json::value OrNull(const std::optional<T>& v) {
+  if (!v) return nullptr;
+  return boost::json::value(*v);
+}
+
+}  // namespace
+
+boost::json::object FileObject(const FileRecord& f, std::string_view object_type) {
+  boost::json::object o;
+  o["id"] = f.id;
+  o["object"] = object_type;
+  o["bytes"] = f.bytes;
+  o["created_at"] = f.created_at;
+  o["updated_at"] = f.updated_at;
+  o["expires_at"] = OrNull(f.expires_at);
+  o["filename"] = f.filename;
+  o["purpose"] = f.purpose;
+  o["status"] = FileStatusName(f.status);
+  o["status_details"] = OrNull(f.status_details);
+  o["mime_type"] = f.mime_type;
+  o["sha256"] = OrNull(f.sha256);
+  o["file_id"] = f.id;
+  o["size"] = f.bytes;
+  o["processed_at"] = OrNull(f.processed_at);
+  if (f.metadata_json) {
+    boost::system::error_code ec;
+    boost::json::value metadata = boost::json::parse(*f.metadata_json, ec);
+    o["metadata"] = ec ? boost::json::value(nullptr) : std::move(metadata);
+  } else {
+    o["metadata"] = nullptr;
+  }
+  o["processing_summary"] = OrNull(f.processing_summary);
+  return o;
+}
+
+std::string FileListJson(const FileList& list) {
+  boost::json::object o;
+  o["object"] = "list";
+  boost::json::array data;
+  data.reserve(list.files.size());
+  for (const FileRecord& f : list.files) data.push_back(FileObject(f));
+  o["data"] = std::move(data);
+  o["total"] = list.total;
+  o["has_more"] = list.has_more;
+  if (list.files.empty()) {
+    o["first_id"] = nullptr;
+    o["last_id"] = nullptr;
+  } else {
+    o["first_id"] = list.files.front().id;
+    o["last_id"] = list.files.back().id;
+  }
+  return boost::json::serialize(o);
+}
+
+}  // namespace filesd

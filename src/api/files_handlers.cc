@@ -1,0 +1,237 @@
+// OpenAI-compatible Files API (API.md section 3).
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api/file_json.h"
+#include "api/handlers.h"
+#include "api/http_names.h"
+#include "api/multipart_upload.h"
+#include "api/parse/byte_range.h"
+#include "base/crypto.h"
+
+namespace filesd::handlers {
+namespace {
+
+Dispatch Answer(Response r) {
+  Dispatch d;
+  d.response = std::move(r);
+  return d;
+}
+
+Dispatch Fail(const RequestContext& ctx, const Status& s) { return Answer(ctx.Error(s)); }
+
+// Parses a non-negative decimal integer query value.
+std::optional<uint64_t> ParseUint(const std::string& s) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// The visible file named by the first path parameter, or 404 (also for ids that are not UUIDs).
+Result<FileRecord> LoadFile(const RequestContext& ctx) {
+  const std::string& id = ctx.params.at(0);
+  if (!IsUuid(id)) return NotFound("No such file: " + id, "file_not_found");
+  auto f = ctx.services.meta->GetFile(ctx.project_id, id, ctx.now);
+  if (!f.ok() && f.status().code() == StatusCode::kNotFound) {
+    return NotFound("No such file: " + id, "file_not_found");
+  }
+  return f;
+}
+
+// Streams [offset, offset + length) of a blob.
+class BlobBodyStream final : public BodyStream {
+ public:
+  BlobBodyStream(std::unique_ptr<BlobReader> reader, uint64_t offset, uint64_t length)
+      : reader_(std::move(reader)), offset_(offset), remaining_(length), length_(length) {}
+  uint64_t size() const override { return length_; }
+  Result<size_t> Read(std::span<char> out) override {
+    if (remaining_ == 0) return size_t{0};
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
+    FILESD_ASSIGN_OR_RETURN(size_t n, reader_->ReadAt(offset_, out.first(want)));
+    if (n == 0) return Internal("content ended before its recorded size");
+    offset_ += n;
+    remaining_ -= n;
+    return n;
+  }
+
+ private:
+  std::unique_ptr<BlobReader> reader_;
+  uint64_t offset_;
+  uint64_t remaining_;
+  uint64_t length_;
+};
+
+// True when an If-None-Match / If-Range value names `etag` (weak comparison, or "*").
+bool EtagListMatches(std::string_view header, const std::string& etag) {
+  if (header == "*") return true;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find(',', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view item = header.substr(pos, end - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+    if (item == etag) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+Dispatch CreateFile(RequestContext& ctx) {
+  const auto& opts = ctx.services.options;
+  if (ctx.head.content_length &&
+      *ctx.head.content_length > opts.max_file_bytes + opts.multipart_overhead_bytes) {
+    return Fail(ctx, PayloadTooLarge("request body is larger than the file size limit of " +
+                                         std::to_string(opts.max_file_bytes) + " bytes",
+                                     "file_too_large"));
+  }
+  auto consumer = NewMultipartUpload(ctx);
+  if (!consumer.ok()) return Fail(ctx, consumer.status());
+  Dispatch d;
+  d.consumer = std::move(consumer).value();
+  d.max_body_bytes = opts.max_file_bytes + opts.multipart_overhead_bytes;
+  return d;
+}
+
+Dispatch ListFiles(RequestContext& ctx) {
+  ListFilesQuery q;
+  if (auto v = ctx.QueryValue("limit")) {
+    auto n = ParseUint(*v);
+    if (!n || *n < 1 || *n > 1000) {
+      return Fail(ctx, InvalidArgument("limit must be an integer from 1 to 1000").WithParam("limit"));
+    }
+    q.limit = static_cast<uint32_t>(*n);
+  }
+  if (auto v = ctx.QueryValue("offset")) {
+    auto n = ParseUint(*v);
+    if (!n || *n > (1ull << 53)) {
+      return Fail(ctx, InvalidArgument("offset must be a non-negative integer").WithParam("offset"));
+    }
+    q.offset = *n;
+  }
+  if (auto v = ctx.QueryValue("order")) {
+    if (*v == "asc") {
+      q.order = SortOrder::kAsc;
+    } else if (*v == "desc") {
+      q.order = SortOrder::kDesc;
+    } else {
+      return Fail(ctx, InvalidArgument("order must be 'asc' or 'desc'").WithParam("order"));
+    }
+  }
+  if (auto v = ctx.QueryValue("purpose"); v && !v->empty()) {
+    if (!IsKnownPurpose(*v)) {
+      return Fail(ctx, InvalidArgument("unknown purpose: " + *v).WithParam("purpose"));
+    }
+    q.purpose = *v;
+  }
+  if (auto v = ctx.QueryValue("after"); v && !v->empty()) {
+    if (!IsUuid(*v)) return Fail(ctx, InvalidArgument("after must be a file id").WithParam("after"));
+    q.after_id = *v;
+  }
+  auto list = ctx.services.meta->ListFiles(ctx.project_id, q, ctx.now);
+  if (!list.ok()) {
+    if (list.status().code() == StatusCode::kNotFound) {
+      return Fail(ctx, InvalidArgument("after does not name a file of this project")
+                           .WithParam("after"));
+    }
+    return Fail(ctx, list.status());
+  }
+  return Answer(ctx.Json(http::status::ok, FileListJson(*list)));
+}
+
+Dispatch RetrieveFile(RequestContext& ctx) {
+  auto f = LoadFile(ctx);
+  if (!f.ok()) return Fail(ctx, f.status());
+  return Answer(ctx.Json(http::status::ok, boost::json::serialize(FileObject(*f))));
+}
+
+Dispatch DeleteFile(RequestContext& ctx) {
+  const std::string& id = ctx.params.at(0);
+  if (!IsUuid(id)) return Fail(ctx, NotFound("No such file: " + id, "file_not_found"));
+  Status s = ctx.services.meta->SoftDeleteFile(ctx.project_id, id, ctx.now);
+  if (!s.ok()) {
+    if (s.code() == StatusCode::kNotFound) s = NotFound("No such file: " + id, "file_not_found");
+    return Fail(ctx, s);
+  }
+  boost::json::object o;
+  o["id"] = id;
+  o["object"] = "file";
+  o["deleted"] = true;
+  return Answer(ctx.Json(http::status::ok, boost::json::serialize(o)));
+}
+
+Dispatch FileContent(RequestContext& ctx) {
+  auto f = LoadFile(ctx);
+  if (!f.ok()) return Fail(ctx, f.status());
+  if (f->blob_key.empty()) {
+    return Fail(ctx, NotFound("file " + f->id + " has no content yet", "content_not_found"));
+  }
+  auto reader = ctx.services.blobs->NewReader(f->blob_key);
+  if (!reader.ok()) {
+    if (reader.status().code() == StatusCode::kNotFound) {
+      return Fail(ctx, Internal("content of file is missing from storage", "content_missing"));
+    }
+    return Fail(ctx, reader.status());
+  }
+  const uint64_t size = (*reader)->size_bytes();
+  const auto& req = ctx.head.header;
+
+  Response r;
+  r.head_only = req.method() == http::verb::head;
+  r.header.set(http::field::accept_ranges, "bytes");
+  r.header.set(http::field::cache_control, "private");
+  std::string etag;
+  if (f->sha256 && f->status != FileStatus::kUploading) {
+    etag = "\"" + *f->sha256 + "\"";
+    r.header.set(http::field::etag, etag);
+  }
+  if (auto inm = req.find(http::field::if_none_match); inm != req.end() && !etag.empty()) {
+    if (EtagListMatches(inm->value(), etag)) {
+      r.header.result(http::status::not_modified);
+      r.head_only = true;
+      return Answer(std::move(r));
+    }
+  }
+  r.header.set(http::field::content_type,
+               f->mime_type.empty() ? "application/octet-stream" : f->mime_type);
+  r.header.set(http::field::content_disposition, ContentDispositionAttachment(f->filename));
+
+  uint64_t offset = 0;
+  uint64_t length = size;
+  r.header.result(http::status::ok);
+  auto range = req.find(http::field::range);
+  bool use_range = range != req.end();
+  if (use_range) {
+    // If-Range: serve the range only while the validator still matches.
+    if (auto ir = req.find(http::field::if_range); ir != req.end()) {
+      use_range = !etag.empty() && ir->value() == etag;
+    }
+  }
+  if (use_range) {
+    RangeDecision d = DecideRange(range->value(), size);
+    if (d.outcome == RangeOutcome::kUnsatisfiable) {
+      Response e = ctx.Error(Status(StatusCode::kRangeNotSatisfiable,
+                                    "Range cannot be satisfied for content of " +
+                                        std::to_string(size) + " bytes",
+                                    "range_not_satisfiable"));
+      e.header.set(http::field::content_range, "bytes */" + std::to_string(size));
+      return Answer(std::move(e));
+    }
+    if (d.outcome == RangeOutcome::kSatisfiable) {
+      offset = d.range.first;
+      length = d.range.length();
+      r.header.result(http::status::partial_content);
+      r.header.set(http::field::content_range, "bytes " + std::to_string(d.range.first) + "-" +
+                                                   std::to_string(d.range.last) + "/" +
+                                                   std::to_string(size));
+    }
+  }
+  r.stream = std::make_unique<BlobBodyStream>(std::move(reader).value(), offset, length);
+  return Answer(std::move(r));
+}
+
+}  // namespace filesd::handlers

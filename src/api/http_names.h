@@ -1,0 +1,26 @@
+// Filenames in HTTP: Content-Disposition (RFC 6266 with RFC 5987 filename*), media types by
+// extension, and the validation of client-supplied filenames.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace filesd {
+
+// `attachment; filename="<ASCII fallback>"` plus `; filename*=UTF-8''<percent-encoded>` whenever the
+// name is not plain printable ASCII without quotes or backslashes.
+std::string ContentDispositionAttachment(std::string_view filename);
+
+// A media type for a filename's extension (case-insensitive), or "application/octet-stream".
+std::string MediaTypeForFilename(std::string_view filename);
+
+// Checks a client filename: 1..255 bytes, valid UTF-8, no NUL or other control character, no '/'
+// or '\\'. kInvalidArgument naming `field` otherwise.
+Status ValidateFilename(std::string_view filename, std::string_view field);
+
+// The last path component of a name a browser or SDK may have sent with directories.
+std::string_view BaseName(std::string_view filename);
+
+}  // namespace filesd

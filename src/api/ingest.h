@@ -1,0 +1,54 @@
+// BlobIngest: writes new content to a fresh blob key so that nothing is visible until one metadata
+// transaction adopts it (ARCHITECTURE.md principle 3). Used by every upload flow.
+//
+// Lifecycle: Start() records a blob intent and opens a writer; Append() streams; Commit() makes the
+// blob durable and returns its size and digest; the caller then creates or updates the file row
+// with blob_key(), which removes the intent in the same transaction, and calls Adopted(). If
+// anything fails, or the object is destroyed before Adopted(), the blob and the intent are removed,
+// so a failed upload leaves nothing behind. If the process dies in between, the intent remains and
+// the janitor removes the blob later.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/services.h"
+#include "blob/blob_store.h"
+
+namespace filesd {
+
+class BlobIngest {
+ public:
+  static Result<std::unique_ptr<BlobIngest>> Start(const Services& services,
+                                                   std::string_view file_id);
+  ~BlobIngest();
+  BlobIngest(const BlobIngest&) = delete;
+  BlobIngest& operator=(const BlobIngest&) = delete;
+
+  const std::string& blob_key() const { return key_; }
+  uint64_t size_bytes() const { return writer_ ? writer_->size_bytes() : committed_.size_bytes; }
+
+  Status Append(std::string_view data);
+  // REQUIRES: not yet committed or abandoned.
+  Result<BlobInfo> Commit();
+  // The file row now references blob_key(): nothing is undone any more.
+  void Adopted() { adopted_ = true; }
+  // Undoes everything: aborts the writer or deletes the committed blob, and removes the intent.
+  // Idempotent; a no-op after Adopted().
+  void Abandon();
+
+ private:
+  BlobIngest(const Services& services, std::string key, std::unique_ptr<BlobWriter> writer)
+      : services_(services), key_(std::move(key)), writer_(std::move(writer)) {}
+
+  const Services& services_;
+  std::string key_;
+  std::unique_ptr<BlobWriter> writer_;  // null once committed or abandoned
+  BlobInfo committed_;
+  bool committed_ok_ = false;
+  bool adopted_ = false;
+  bool abandoned_ = false;
+};
+
+}  // namespace filesd

@@ -1,0 +1,183 @@
+// The whole HTTP surface of filesd, one table. Begin() matches the path against it, authenticates
+// when the route needs it, and calls the handler.
+#include <boost/url/parse.hpp>
+#include <array>
+#include <string>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "meta/api_keys.h"
+
+namespace filesd {
+namespace {
+
+using Handler = Dispatch (*)(RequestContext&);
+
+struct Route {
+  http::verb method;
+  std::string_view pattern;  // literal segments and "{}" placeholders
+  std::string_view name;     // for logs and metrics
+  ErrorEnvelope envelope;
+  bool needs_auth;
+  Handler handler;
+};
+
+constexpr auto kOpenAi = ErrorEnvelope::kOpenAi;
+
+// clang-format off
+const std::array kRoutes = {
+  Route{http::verb::get,    "/healthz",               "healthz",         kOpenAi, false, handlers::Healthz},
+  Route{http::verb::get,    "/readyz",                "readyz",          kOpenAi, false, handlers::Readyz},
+  Route{http::verb::get,    "/metrics",               "metrics",         kOpenAi, false, handlers::MetricsText},
+  Route{http::verb::post,   "/v1/files",              "files.create",    kOpenAi, true,  handlers::CreateFile},
+  Route{http::verb::get,    "/v1/files",              "files.list",      kOpenAi, true,  handlers::ListFiles},
+  Route{http::verb::get,    "/v1/files/{}",           "files.retrieve",  kOpenAi, true,  handlers::RetrieveFile},
+  Route{http::verb::delete_,"/v1/files/{}",           "files.delete",    kOpenAi, true,  handlers::DeleteFile},
+  Route{http::verb::get,    "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
+  Route{http::verb::head,   "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
+};
+// clang-format on
+
+// Splits "/a/b/c" into {"a","b","c"} (segments already percent-decoded by Boost.URL).
+bool MatchPattern(std::string_view pattern, const std::vector<std::string>& segments,
+                  std::vector<std::string>* params) {
+  size_t i = 0;
+  size_t pos = 1;  // skip the leading '/'
+  params->clear();
+  while (pos <= pattern.size()) {
+    size_t end = pattern.find('/', pos);
+    if (end == std::string_view::npos) end = pattern.size();
+    const std::string_view part = pattern.substr(pos, end - pos);
+    if (i >= segments.size()) return false;
+    if (part == "{}") {
+      params->push_back(segments[i]);
+    } else if (part != segments[i]) {
+      return false;
+    }
+    ++i;
+    pos = end + 1;
+  }
+  return i == segments.size();
+}
+
+// The bearer token of an Authorization header, or nullopt when absent or not "Bearer".
+std::optional<std::string_view> BearerToken(const http::request_header<>& header) {
+  auto it = header.find(http::field::authorization);
+  if (it == header.end()) return std::nullopt;
+  std::string_view v = it->value();
+  constexpr std::string_view kScheme = "bearer ";
+  if (v.size() <= kScheme.size()) return std::nullopt;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
+  }
+  v.remove_prefix(kScheme.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+struct ParsedTarget {
+  std::vector<std::string> segments;
+  std::multimap<std::string, std::string> query;
+};
+
+std::optional<ParsedTarget> ParseTarget(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return std::nullopt;
+  ParsedTarget out;
+  for (auto seg : url->segments()) out.segments.push_back(std::string(seg));
+  // "/v1/files/" has a trailing empty segment; treat it like "/v1/files".
+  if (!out.segments.empty() && out.segments.back().empty()) out.segments.pop_back();
+  for (auto param : url->params()) {
+    out.query.emplace(std::string(param.key), param.has_value ? std::string(param.value) : "");
+  }
+  return out;
+}
+
+// Finds the route for (method, segments). `path_matched` tells a 405 from a 404.
+const Route* FindRoute(http::verb method, const std::vector<std::string>& segments,
+                       std::vector<std::string>* params, bool* path_matched) {
+  *path_matched = false;
+  for (const Route& r : kRoutes) {
+    if (!MatchPattern(r.pattern, segments, params)) continue;
+    *path_matched = true;
+    if (r.method == method) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Dispatch Api::Begin(const RequestHead& head) {
+  Dispatch d;
+  d.route = "unmatched";
+  auto target = ParseTarget(head.header.target());
+  RequestContext ctx{head, services_};
+  if (!target) {
+    d.response = ctx.Error(InvalidArgument("malformed request target"));
+    return d;
+  }
+  bool path_matched = false;
+  const Route* route = FindRoute(head.header.method(), target->segments, &ctx.params, &path_matched);
+  if (route == nullptr) {
+    if (path_matched) {
+      d.route = "method_not_allowed";
+      Response r = ctx.Error(Status(StatusCode::kInvalidArgument, "method not allowed on this route",
+                                    "method_not_allowed"));
+      r.header.result(http::status::method_not_allowed);
+      d.response = std::move(r);
+    } else {
+      d.response = ctx.Error(NotFound("no such route", "unknown_route"));
+    }
+    return d;
+  }
+  d.route = std::string(route->name);
+  ctx.envelope = route->envelope;
+  ctx.query = std::move(target->query);
+  ctx.now = services_.clock->NowSeconds();
+
+  if (route->needs_auth) {
+    auto token = BearerToken(head.header);
+    if (!token) {
+      d.response = ctx.Error(
+          Status(StatusCode::kUnauthenticated,
+                 "API key must be provided in the Authorization header as 'Bearer <key>'",
+                 "missing_api_key"));
+      return d;
+    }
+    auto auth = services_.auth->Authenticate(*token);
+    if (!auth.ok()) {
+      d.response = ctx.Error(auth.status());
+      return d;
+    }
+    ctx.project_id = auth->project_id;
+    d.project_id = auth->project_id;
+  }
+
+  Dispatch out = route->handler(ctx);
+  out.route = std::move(d.route);
+  out.project_id = std::move(d.project_id);
+  return out;
+}
+
+Response Api::RejectFromNetwork(std::string_view target, const Status& status) const {
+  (void)target;  // every route refused by the network layer today answers the OpenAI envelope
+  return ErrorResponse(status, ErrorEnvelope::kOpenAi);
+}
+
+std::optional<std::string> RequestContext::QueryValue(std::string_view name) const {
+  auto it = query.find(std::string(name));
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+Response RequestContext::Json(http::status status, std::string body) const {
+  Response r;
+  r.header.result(status);
+  r.header.set(http::field::content_type, "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace filesd

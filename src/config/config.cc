@@ -1,0 +1,116 @@
+#include "config/config.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <iostream>
+
+namespace filesd {
+namespace {
+
+// Adds `--name` bound to `*value`, also read from FILESD_<NAME>.
+template <typename T>
+CLI::Option* Flag(CLI::App* app, const std::string& name, T* value, const std::string& help) {
+  std::string env = "FILESD_";
+  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return app->add_option("--" + name, *value, help)->envname(env)->capture_default_str();
+}
+
+}  // namespace
+
+std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
+  CLI::App app{"filesd: a self-hostable Files API server for AI applications"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show every subcommand's help");
+
+  ServeConfig serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP server");
+  serve_cmd->set_config("--config", "", "Config file (INI or TOML); keys are the flag names")
+      ->envname("FILESD_CONFIG");
+  Flag(serve_cmd, "listen", &serve.listen, "Address to listen on, HOST:PORT");
+  Flag(serve_cmd, "data-dir", &serve.data_dir, "Directory for the database and file content");
+  Flag(serve_cmd, "max-file-bytes", &serve.max_file_bytes, "Largest file accepted, in bytes");
+  Flag(serve_cmd, "max-header-bytes", &serve.max_header_bytes, "Largest request header, in bytes");
+  Flag(serve_cmd, "read-timeout", &serve.read_timeout_seconds,
+       "Seconds a read may make no progress before the connection is closed");
+  Flag(serve_cmd, "idle-timeout", &serve.idle_timeout_seconds,
+       "Seconds an idle keep-alive connection is kept");
+  Flag(serve_cmd, "deleted-retention", &serve.deleted_retention_seconds,
+       "Seconds the content of a deleted file is kept before it is purged");
+  Flag(serve_cmd, "janitor-interval", &serve.janitor_interval_seconds,
+       "Seconds between janitor passes (purge, expiry, orphan cleanup)");
+  Flag(serve_cmd, "orphan-grace", &serve.orphan_grace_seconds,
+       "Seconds before content written by an upload that never committed is removed");
+  Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
+  Flag(serve_cmd, "pool-threads", &serve.pool_threads, "Threads doing blocking store work");
+  Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
+
+  KeysCommand keys;
+  CLI::App* keys_cmd = app.add_subcommand("keys", "Create, list and revoke API keys");
+  keys_cmd->require_subcommand(1);
+  Flag(keys_cmd, "data-dir", &keys.data_dir, "Data directory of the server");
+  CLI::App* create = keys_cmd->add_subcommand("create", "Create a key; prints it as the last line");
+  create->add_option("--project", keys.project, "Project the key belongs to")->required();
+  Flag(create, "data-dir", &keys.data_dir, "Data directory of the server");
+  CLI::App* list = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
+  Flag(list, "data-dir", &keys.data_dir, "Data directory of the server");
+  CLI::App* revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by its id");
+  revoke->add_option("key_id", keys.key_id, "Key id, as shown by `keys list`")->required();
+  Flag(revoke, "data-dir", &keys.data_dir, "Data directory of the server");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  CommandLine out;
+  if (serve_cmd->parsed()) {
+    out.command = serve;
+  } else {
+    if (create->parsed()) keys.action = KeysCommand::Action::kCreate;
+    if (revoke->parsed()) keys.action = KeysCommand::Action::kRevoke;
+    out.command = keys;
+  }
+  return out;
+}
+
+std::vector<std::string> Validate(ServeConfig& c) {
+  std::vector<std::string> problems;
+  const size_t colon = c.listen.rfind(':');
+  if (colon == std::string::npos) {
+    problems.push_back("--listen must be HOST:PORT, got '" + c.listen + "'");
+  } else {
+    std::string host = c.listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    if (host == "localhost") host = "127.0.0.1";
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (ec) problems.push_back("--listen host must be an IP address, got '" + host + "'");
+    const std::string port = c.listen.substr(colon + 1);
+    unsigned value = 0;
+    auto [ptr, err] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || err != std::errc() || ptr != port.data() + port.size() || value > 65535) {
+      problems.push_back("--listen port must be 0..65535, got '" + port + "'");
+    }
+    c.host = host;
+    c.port = static_cast<uint16_t>(value);
+  }
+  if (c.data_dir.empty()) problems.push_back("--data-dir must not be empty");
+  if (c.max_file_bytes == 0) problems.push_back("--max-file-bytes must be positive");
+  if (c.max_header_bytes < 1024 || c.max_header_bytes > (1u << 20)) {
+    problems.push_back("--max-header-bytes must be from 1024 to 1048576");
+  }
+  if (c.read_timeout_seconds < 1) problems.push_back("--read-timeout must be at least 1");
+  if (c.idle_timeout_seconds < 1) problems.push_back("--idle-timeout must be at least 1");
+  if (c.deleted_retention_seconds < 0) problems.push_back("--deleted-retention must be >= 0");
+  if (c.janitor_interval_seconds < 1) problems.push_back("--janitor-interval must be at least 1");
+  if (c.orphan_grace_seconds < 0) problems.push_back("--orphan-grace must be >= 0");
+  if (c.io_threads < 1 || c.io_threads > 64) problems.push_back("--io-threads must be 1..64");
+  if (c.pool_threads < 1 || c.pool_threads > 256) problems.push_back("--pool-threads must be 1..256");
+  return problems;
+}
+
+}  // namespace filesd

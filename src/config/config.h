@@ -1,0 +1,50 @@
+// Command line of the `filesd` binary: subcommands, flags, FILESD_<NAME> environment variables and
+// an optional config file (INI/TOML, `--config FILE` or FILESD_CONFIG). Flags beat the environment,
+// which beats the file, which beats the defaults. Every problem is reported at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace filesd {
+
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string host;  // derived from `listen` by Validate()
+  uint16_t port = 0;
+  std::string data_dir = "./data";
+  uint64_t max_file_bytes = 8ull << 30;
+  uint64_t max_header_bytes = 16 * 1024;
+  int64_t read_timeout_seconds = 60;
+  int64_t idle_timeout_seconds = 75;
+  int64_t deleted_retention_seconds = 7 * 24 * 3600;
+  int64_t janitor_interval_seconds = 60;
+  int64_t orphan_grace_seconds = 3600;
+  unsigned io_threads = 2;
+  unsigned pool_threads = 8;
+  bool access_log = true;
+};
+
+struct KeysCommand {
+  enum class Action { kCreate, kList, kRevoke };
+  Action action = Action::kList;
+  std::string data_dir = "./data";
+  std::string project;  // create
+  std::string key_id;   // revoke
+};
+
+struct CommandLine {
+  std::variant<ServeConfig, KeysCommand> command;
+};
+
+// Parses argv. Returns the command, or the process exit code when parsing already finished the
+// job (--help: 0) or failed (message printed: 2).
+std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv);
+
+// Every problem with `config` (empty when valid); fills host/port from listen.
+std::vector<std::string> Validate(ServeConfig& config);
+
+}  // namespace filesd

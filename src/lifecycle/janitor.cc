@@ -1,0 +1,38 @@
+#include "lifecycle/janitor.h"
+
+namespace filesd {
+
+Result<JanitorReport> Janitor::RunOnce() {
+  JanitorReport report;
+  const int64_t now = clock_.NowSeconds();
+
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(
+        std::vector<FileRecord> batch,
+        meta_.ListPurgeableFiles(now - options_.deleted_retention_seconds, now,
+                                 options_.batch_size));
+    for (const FileRecord& f : batch) {
+      if (!f.blob_key.empty()) FILESD_RETURN_IF_ERROR(blobs_.Delete(f.blob_key));
+      FILESD_RETURN_IF_ERROR(meta_.PurgeFile(f.id));
+      ++report.files_purged;
+    }
+    if (batch.size() < options_.batch_size) break;
+  }
+
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(
+        std::vector<std::string> orphans,
+        meta_.ListBlobIntents(now - options_.orphan_grace_seconds, options_.batch_size));
+    for (const std::string& key : orphans) {
+      FILESD_RETURN_IF_ERROR(blobs_.Delete(key));
+      FILESD_RETURN_IF_ERROR(meta_.RemoveBlobIntent(key));
+      ++report.orphan_blobs_removed;
+    }
+    if (orphans.size() < options_.batch_size) break;
+  }
+
+  FILESD_ASSIGN_OR_RETURN(report.temp_files_removed, blobs_.RemoveAbandonedWrites());
+  return report;
+}
+
+}  // namespace filesd

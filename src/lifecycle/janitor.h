@@ -1,0 +1,51 @@
+// Janitor: repairs every failure window and enforces retention, on a clock tests can drive.
+//
+// One RunOnce() pass:
+//  1. purges files soft-deleted more than `deleted_retention_seconds` ago, and expired files:
+//     the blob first, then the row (a pass interrupted in between retries the row next time);
+//  2. deletes blobs whose intent is older than `orphan_grace_seconds` and was never adopted by a
+//     file row (a process died between writing content and committing its row);
+//  3. removes temporary files of uploads that died without cleaning up.
+// It never touches a visible file: visibility is decided by the metadata store at `now`, and an
+// adopted blob has no intent. Safe to run concurrently with uploads and with another janitor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "blob/blob_store.h"
+#include "meta/metadata_store.h"
+
+namespace filesd {
+
+struct JanitorOptions {
+  int64_t deleted_retention_seconds = 7 * 24 * 3600;
+  int64_t orphan_grace_seconds = 3600;
+  size_t batch_size = 500;
+};
+
+struct JanitorReport {
+  size_t files_purged = 0;
+  size_t orphan_blobs_removed = 0;
+  size_t temp_files_removed = 0;
+};
+
+class Janitor {
+ public:
+  Janitor(BlobStore& blobs, MetadataStore& meta, const Clock& clock, JanitorOptions options)
+      : blobs_(blobs), meta_(meta), clock_(clock), options_(options) {}
+
+  // One pass over everything (in batches until nothing is left). Stops at the first store error
+  // and returns it; work done before the error stays done.
+  Result<JanitorReport> RunOnce();
+
+ private:
+  BlobStore& blobs_;
+  MetadataStore& meta_;
+  const Clock& clock_;
+  JanitorOptions options_;
+};
+
+}  // namespace filesd

@@ -1,0 +1,75 @@
+// HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, several I/O threads, and a bounded pool of
+// threads for blocking store work (the I/O threads never block on a store).
+//
+// Per request: the header is read first (size-limited, timed), then Api::Begin() decides on the
+// pool; a body is only read once a consumer accepted it (`Expect: 100-continue` is answered then),
+// in buffers handed to the consumer on the pool while the next buffer is read (reading pauses when
+// the consumer falls behind, so memory per connection is fixed). Every read and write has a timeout,
+// so a slow or stuck client cannot hold resources for ever. Shutdown() stops accepting, lets
+// requests in flight finish within a grace period, then stops.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "base/status.h"
+#include "net/access_log.h"
+
+namespace filesd {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;                         // 0: any free port (see HttpServer::port())
+  unsigned io_threads = 2;
+  unsigned pool_threads = 8;
+  size_t max_header_bytes = 16 * 1024;
+  size_t body_buffer_bytes = 512 * 1024;        // two per uploading connection
+  std::chrono::seconds read_timeout{60};        // a header or body read that makes no progress
+  std::chrono::seconds idle_timeout{75};        // keep-alive wait for the next request
+  std::chrono::seconds write_timeout{60};       // a write the client does not take
+  std::chrono::seconds shutdown_grace{25};      // in-flight requests get this long on shutdown
+  size_t max_connections = 4096;
+};
+
+class HttpServer {
+ public:
+  HttpServer(Api& api, Metrics& metrics, AccessLog& log, ServerOptions options);
+  ~HttpServer();
+
+  // Binds and listens. kUnavailable with the reason if the address cannot be bound.
+  Status Listen();
+  // The bound port (after Listen()).
+  uint16_t port() const { return bound_port_; }
+  // Runs the I/O threads until shutdown completes. Blocks.
+  void Run();
+  // Starts a graceful shutdown. Thread-safe, idempotent.
+  void Shutdown();
+  // The pool for blocking work (also used by the janitor).
+  boost::asio::thread_pool& blocking_pool() { return pool_; }
+  boost::asio::io_context& io_context() { return ioc_; }
+
+  // Internal: shared with sessions.
+  struct Shared;
+
+ private:
+  void Accept();
+
+  ServerOptions options_;
+  boost::asio::io_context ioc_;
+  boost::asio::thread_pool pool_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<Shared> shared_;
+  uint16_t bound_port_ = 0;
+};
+
+}  // namespace filesd
