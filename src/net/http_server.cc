@@ -49,6 +49,7 @@ struct HttpServer::Shared {
 namespace {
 
 constexpr size_t kLingerMaxBytes = 64ull << 20;
+constexpr size_t kSocketReadBytes = 64 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
 }  // namespace
@@ -61,6 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), shared_(std::move(shared)), opts_(shared_->options) {}
 
   void Start() {
+    // Beast sizes each socket read by the buffer's spare capacity (at most 64 KiB); without this a
+    // body arrives in reads of a few hundred bytes.
+    buffer_.reserve(kSocketReadBytes);
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
     auto ep = stream_.socket().remote_endpoint(ec);

@@ -53,13 +53,26 @@ class MultipartParser {
   bool done() const;
 
  private:
-  // Implementation state lives in multipart_parser.cc; kept private and small.
-  enum class State;
-  std::string delimiter_;  // "\r\n--" + boundary
+  // The states are defined in multipart_parser.cc (an opaque enum is a complete type).
+  enum class State : uint8_t;
+
+  Status ScanForDelimiter(std::string_view& data);
+  Status ConsumeDelimiterSuffix(std::string_view& data);
+  Status ConsumeHeaders(std::string_view& data);
+  Status EmitData(std::string_view data);
+  Status EndOfDelimiter();
+  Status Fail(Status status);
+
+  std::string delimiter_;  // "\r\n--" + boundary; '\r' occurs only at index 0
   MultipartHandler* handler_;
   MultipartLimits limits_;
-  int state_;
-  std::string carry_;  // bytes held back because they may start a delimiter, or header bytes
+  State state_;
+  // Preamble/body bytes held back because they are a proper prefix of delimiter_ (so always shorter
+  // than it); in the preamble it starts as "\r\n" so a delimiter at the very start is found.
+  std::string carry_;
+  // The current part's header block, prefixed with the "\r\n" that ended the delimiter line so the
+  // end of the block is always the first "\r\n\r\n" (also for a part without headers).
+  std::string header_block_;
   MultipartPartHeaders current_;
   size_t parts_ = 0;
   Status error_;
