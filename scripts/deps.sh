@@ -10,10 +10,13 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
   curl ca-certificates
+  libmagic-dev libsimdjson-dev libvips-dev libpoppler-cpp-dev libpoppler-glib-dev
+  libtesseract-dev tesseract-ocr-eng libzip-dev libexpat1-dev libfreexl-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   python3 python3-requests python3-pytest
+  python3-openpyxl python3-xlwt python3-reportlab python3-pil tesseract-ocr-eng fonts-dejavu-core
 )
 bench_pkgs=(nginx-light wrk libbenchmark-dev)
 
