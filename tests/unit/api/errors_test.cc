@@ -1,0 +1,74 @@
+// Table test over every StatusCode: its HTTP status and both error envelopes (API.md section 1).
+#include "api/errors.h"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace filesd {
+namespace {
+
+struct Row {
+  StatusCode code;
+  unsigned http;
+  const char* default_reason;
+  const char* type;
+};
+
+const Row kRows[] = {
+    {StatusCode::kInvalidArgument, 400, "invalid_request", "invalid_request_error"},
+    {StatusCode::kUnauthenticated, 401, "missing_api_key", "invalid_request_error"},
+    {StatusCode::kPermissionDenied, 403, "invalid_api_key", "invalid_request_error"},
+    {StatusCode::kNotFound, 404, "not_found", "invalid_request_error"},
+    {StatusCode::kConflict, 409, "conflict", "invalid_request_error"},
+    {StatusCode::kPayloadTooLarge, 413, "payload_too_large", "invalid_request_error"},
+    {StatusCode::kRangeNotSatisfiable, 416, "range_not_satisfiable", "invalid_request_error"},
+    {StatusCode::kResourceExhausted, 429, "quota_exceeded", "invalid_request_error"},
+    {StatusCode::kInternal, 500, "internal_error", "server_error"},
+    {StatusCode::kUnavailable, 503, "store_unavailable", "server_error"},
+};
+
+TEST(ErrorsTest, EveryCodeHasItsHttpStatusAndOpenAiEnvelope) {
+  for (const Row& row : kRows) {
+    SCOPED_TRACE(std::string(StatusCodeName(row.code)));
+    EXPECT_EQ(static_cast<unsigned>(HttpStatusFor(row.code)), row.http);
+    Response r = ErrorResponse(Status(row.code, "the message"), ErrorEnvelope::kOpenAi);
+    EXPECT_EQ(r.header.result_int(), row.http);
+    EXPECT_EQ(r.header[http::field::content_type], "application/json");
+    auto body = boost::json::parse(r.body).as_object();
+    const auto& err = body.at("error").as_object();
+    EXPECT_EQ(err.at("message").as_string(), "the message");
+    EXPECT_EQ(err.at("type").as_string(), row.type);
+    EXPECT_TRUE(err.at("param").is_null());
+    EXPECT_EQ(err.at("code").as_string(), row.default_reason);
+  }
+}
+
+TEST(ErrorsTest, ReasonAndParamOverrideDefaults) {
+  Response r = ErrorResponse(InvalidArgument("limit must be 1..1000", "bad_limit").WithParam("limit"),
+                             ErrorEnvelope::kOpenAi);
+  auto err = boost::json::parse(r.body).as_object().at("error").as_object();
+  EXPECT_EQ(err.at("code").as_string(), "bad_limit");
+  EXPECT_EQ(err.at("param").as_string(), "limit");
+}
+
+TEST(ErrorsTest, PresignedEnvelopeUsesTheSeedWordingForAuthentication) {
+  Response r401 = ErrorResponse(Status(StatusCode::kUnauthenticated, "x", "missing_api_key"),
+                                ErrorEnvelope::kPresigned);
+  EXPECT_EQ(r401.header.result_int(), 401u);
+  EXPECT_EQ(boost::json::parse(r401.body),
+            boost::json::parse(R"({"success":false,"error":"Authentication required",)"
+                               R"("message":"API key must be provided in Authorization header"})"));
+  Response r403 = ErrorResponse(Status(StatusCode::kPermissionDenied, "x", "invalid_api_key"),
+                                ErrorEnvelope::kPresigned);
+  EXPECT_EQ(r403.header.result_int(), 403u);
+  EXPECT_EQ(boost::json::parse(r403.body),
+            boost::json::parse(R"({"success":false,"error":"Invalid API key",)"
+                               R"("message":"The provided API key is invalid, inactive, or expired"})"));
+  Response r400 = ErrorResponse(InvalidArgument("filename is required"), ErrorEnvelope::kPresigned);
+  EXPECT_EQ(r400.header.result_int(), 400u);
+  EXPECT_EQ(boost::json::parse(r400.body),
+            boost::json::parse(R"({"success":false,"error":"filename is required"})"));
+}
+
+}  // namespace
+}  // namespace filesd
