@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -212,9 +213,13 @@ int RunServe(ServeConfig config) {
   JanitorLoop janitor_loop(server, janitor, std::chrono::seconds(config.janitor_interval_seconds));
   janitor_loop.Start();
 
+  // The first SIGINT/SIGTERM starts a graceful shutdown; later ones are ignored (the shutdown is
+  // already under way), so a supervisor repeating the signal cannot turn a clean exit into a kill.
   boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGTERM, SIG_IGN);
     spdlog::info("signal {}: shutting down", sig);
     janitor_loop.Stop();
     server.Shutdown();
@@ -223,6 +228,12 @@ int RunServe(ServeConfig config) {
   spdlog::info("filesd listening on {}:{} (data dir {})", config.host, server.port(),
                config.data_dir);
   server.Run();
+  // Clearing the signal set restores the default dispositions; ignore the signals again at once,
+  // so one arriving while the process tears down cannot kill it mid-exit.
+  boost::system::error_code ignored;
+  signals.clear(ignored);
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   spdlog::info("filesd stopped");
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "api/errors.h"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace filesd {
 
@@ -82,8 +83,25 @@ boost::json::object OpenAiBody(const Status& status) {
 
 }  // namespace
 
-Response ErrorResponse(const Status& status, ErrorEnvelope envelope) {
-  FILESD_CHECK(!status.ok());
+Status ClientVisible(const Status& status) {
+  // Server-side failures carry internal causes (paths, errno, SQL): log them, send a fixed text.
+  switch (status.code()) {
+    case StatusCode::kInternal:
+      spdlog::error("internal error: {}", status.ToString());
+      return Status(status.code(), "The server had an internal error; details are in its log.",
+                    status.reason());
+    case StatusCode::kUnavailable:
+      spdlog::warn("store unavailable: {}", status.ToString());
+      return Status(status.code(), "A backing store is unavailable; retry later.",
+                    status.reason());
+    default:
+      return status;
+  }
+}
+
+Response ErrorResponse(const Status& original, ErrorEnvelope envelope) {
+  FILESD_CHECK(!original.ok());
+  const Status status = ClientVisible(original);
   Response r;
   r.header.result(HttpStatusFor(status.code()));
   r.header.set(http::field::content_type, "application/json");

@@ -20,7 +20,12 @@ http::status HttpStatusFor(StatusCode code);
 // The default stable reason of a code, used when a Status carries none ("not_found", ...).
 std::string DefaultReason(StatusCode code);
 
-// A complete JSON error response for `status` in `envelope`. The status must not be OK.
+// The Status as a client may see it: 500 and 503 messages are replaced by fixed texts (the
+// original is logged), every other status is returned unchanged.
+Status ClientVisible(const Status& status);
+
+// A complete JSON error response for `status` in `envelope`, with ClientVisible() applied.
+// The status must not be OK.
 Response ErrorResponse(const Status& status, ErrorEnvelope envelope);
 
 }  // namespace filesd

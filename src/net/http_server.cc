@@ -176,26 +176,49 @@ class Session : public std::enable_shared_from_this<Session> {
     body_done_ = false;
     consumer_busy_ = false;
     failed_.reset();
+    raw_remaining_.reset();
+    if (!parser_->chunked() && head_.content_length) raw_remaining_ = *head_.content_length;
     ReadBody();
   }
 
   void ReadBody() {
     auto& buf = bufs_[fill_idx_];
+    read_in_flight_ = true;
+    stream_.expires_after(opts_.read_timeout);
+    if (raw_remaining_) {
+      // Content-Length body: read the socket straight into the pipeline buffer, in large reads,
+      // after the bytes that arrived together with the header.
+      const size_t want =
+          static_cast<size_t>(std::min<uint64_t>(buf.size() - fill_len_, *raw_remaining_));
+      if (buffer_.size() > 0) {
+        const size_t n = asio::buffer_copy(asio::buffer(buf.data() + fill_len_, want),
+                                           buffer_.data());
+        buffer_.consume(n);
+        asio::post(stream_.get_executor(),
+                   [self = shared_from_this(), n] { self->OnBodyRead({}, n); });
+        return;
+      }
+      stream_.async_read_some(asio::buffer(buf.data() + fill_len_, want),
+                              [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                self->OnBodyRead(ec, n);
+                              });
+      return;
+    }
     auto& body = parser_->get().body();
     body.data = buf.data() + fill_len_;
     body.size = buf.size() - fill_len_;
-    read_in_flight_ = true;
-    stream_.expires_after(opts_.read_timeout);
     http::async_read_some(stream_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnBodyRead(ec);
+                            const size_t room = self->bufs_[self->fill_idx_].size() -
+                                                self->fill_len_;
+                            self->OnBodyRead(ec, room - self->parser_->get().body().size);
                           });
   }
 
-  void OnBodyRead(beast::error_code ec) {
+  void OnBodyRead(beast::error_code ec, size_t got) {
     read_in_flight_ = false;
     if (ec == http::error::need_buffer) ec = {};
-    const size_t got = (bufs_[fill_idx_].size() - fill_len_) - parser_->get().body().size;
+    if (raw_remaining_) *raw_remaining_ -= got;
     fill_len_ += got;
     body_bytes_ += got;
     bytes_in_ += got;
@@ -216,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                       "body_too_large"),
                       "body over limit");
     }
-    body_done_ = parser_->is_done();
+    body_done_ = raw_remaining_ ? *raw_remaining_ == 0 : parser_->is_done();
     const bool full = fill_len_ >= bufs_[fill_idx_].size() / 2;
     if (full || body_done_) {
       if (fill_len_ > 0) {
@@ -501,6 +524,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool body_done_ = false;
   bool aborting_ = false;
   std::optional<Status> failed_;
+  std::optional<uint64_t> raw_remaining_;  // set while a Content-Length body is read directly
 
   // Response.
   std::optional<http::response<http::string_body>> string_res_;

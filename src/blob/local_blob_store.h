@@ -1,0 +1,85 @@
+// LocalBlobStore: a BlobStore on a local POSIX filesystem.
+//
+// Layout under the root directory (both folders are created with mode 0700 by Open()):
+//   blobs/<key>          committed content, one regular file per key (mode 0600); the key's '/'
+//                        separated segments become nested directories, created on demand and
+//                        removed again (best effort) when the last blob under them is deleted.
+//   tmp/<random>.part    content being written; renamed into blobs/ on Commit().
+//
+// Durability: Commit() runs fdatasync on the content, renames it into place, then fsyncs every
+// directory from the blob's parent up to blobs/, so after Commit() returns OK the content and its
+// name survive a crash of the process or of the OS.
+//
+// Throughput: appends go straight from the caller's buffer to write(2), never copied; large appends
+// are hashed on a helper thread at the same time (OverlappedSha256), so a 1 GiB upload costs
+// max(copy, hash) rather than their sum. Every kWritebackWindowBytes the writer asks the kernel to
+// start writing the finished window back (sync_file_range(SYNC_FILE_RANGE_WRITE)), so the disk works
+// while the upload streams and the final fdatasync has only the tail left.
+//
+// Errors: ENOSPC/EDQUOT answer kUnavailable with reason "storage_full"; EIO, and the errors of a
+// store folder that is missing, read-only or not a folder (EROFS, EACCES, EPERM, ENOTDIR, ENOENT),
+// answer kUnavailable; anything else kInternal. Messages name the failed step and the errno text,
+// never a path.
+//
+// Limitations: the root must be one filesystem (tmp/ and blobs/ are renamed between). Keys that are
+// a strict prefix of another key ("a" and "a/b") cannot both exist, which blob_keys never produces.
+// RemoveAbandonedWrites() knows only the writers of its own process, so it must be called only by
+// the one process that writes into this root (other processes, such as a processing worker, may
+// read).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "blob/blob_store.h"
+
+namespace filesd {
+
+namespace local_blob_internal {
+// Paths and the set of live temp files; shared with writers, which may outlive the store.
+struct Shared;
+// The errno-to-Status mapping described above; `step` is a fixed phrase such as "write", never a
+// path. Exposed for tests.
+Status ErrnoToStatus(std::string_view step, int err);
+}  // namespace local_blob_internal
+
+class LocalBlobStore : public BlobStore {
+ public:
+  // Bytes between two writeback kicks of a writer.
+  static constexpr uint64_t kWritebackWindowBytes = 8u << 20;
+
+  // Creates `root_dir`, `root_dir/blobs` and `root_dir/tmp` as needed (mode 0700) and checks that
+  // they are directories. Errors: kUnavailable/kInternal as above.
+  static Result<std::unique_ptr<LocalBlobStore>> Open(std::string root_dir);
+
+  // Uses `root_dir` as is, without touching the filesystem; prefer Open(), which creates the
+  // folders.
+  explicit LocalBlobStore(std::string root_dir);
+  ~LocalBlobStore() override;
+
+  LocalBlobStore(const LocalBlobStore&) = delete;
+  LocalBlobStore& operator=(const LocalBlobStore&) = delete;
+
+  Result<std::unique_ptr<BlobWriter>> NewWriter(const std::string& key) override;
+  Result<std::unique_ptr<BlobReader>> NewReader(const std::string& key) override;
+  Result<BlobInfo> Stat(const std::string& key) override;
+  Status Delete(const std::string& key) override;
+  Result<size_t> RemoveAbandonedWrites() override;
+  Status CheckReady() override;
+
+  // The path where the committed content of `key` lives (whether or not it exists), for a local
+  // consumer such as the processing worker that wants to hand a file to a library. The path is only
+  // for reading: the file may be replaced or deleted at any time, so open it once and use the
+  // descriptor. kInvalidArgument for a malformed key.
+  Result<std::string> LocalPath(const std::string& key) const;
+
+  const std::string& root_dir() const;
+
+ private:
+  std::shared_ptr<local_blob_internal::Shared> shared_;
+};
+
+}  // namespace filesd

@@ -1,0 +1,113 @@
+// SqliteMetadataStore: the MetadataStore over one SQLite database file.
+//
+// Durability: WAL journal with synchronous=FULL, so every acknowledged write is on disk (see Open).
+// Concurrency: a pool of connections, each used by one thread at a time and keeping its own prepared
+// statements; readers run in parallel (WAL), writers are serialised in-process by a mutex so that
+// SQLite's sleeping busy handler only ever waits on other processes (e.g. `filesd keys create`
+// against a running server). Write transactions start with BEGIN IMMEDIATE, so a writer never
+// fails midway on lock upgrade. Every call is one transaction; multi-statement reads (listing) run in
+// one read transaction, so the total and the page come from the same snapshot.
+//
+// Schema: the numbered migrations of sql/sqlite/, compiled in and applied by Open().
+// Errors: kUnavailable for busy (beyond the busy timeout) and I/O failures, kConflict for constraint
+// violations, kInternal for the rest (with SQLite's message, for the log).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "meta/metadata_store.h"
+#include "meta/records.h"
+
+namespace filesd {
+
+namespace sqlite_internal {
+class ConnectionPool;
+}  // namespace sqlite_internal
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  struct Options {
+    // How long one call waits for a lock held by another process before kUnavailable.
+    int busy_timeout_ms = 5000;
+    // Connections opened at most; callers beyond wait for a free one. Each keeps its own page cache.
+    size_t max_connections = 16;
+  };
+
+  // Opens (creating if needed) the database at `db_path`, a file path (not ":memory:": each pooled
+  // connection would see its own database). Sets WAL mode and applies pending migrations.
+  // kUnavailable if the file cannot be opened or is locked beyond the timeout; kInternal if it is
+  // not a database, has a schema newer than this binary, or WAL cannot be enabled.
+  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& db_path);
+  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& db_path,
+                                                           const Options& options);
+
+  // REQUIRES: no call in progress.
+  ~SqliteMetadataStore() override;
+
+  SqliteMetadataStore(const SqliteMetadataStore&) = delete;
+  SqliteMetadataStore& operator=(const SqliteMetadataStore&) = delete;
+
+  Result<Project> EnsureProject(const std::string& name, int64_t now) override;
+  Result<Project> GetProjectByName(const std::string& name) override;
+  Result<Project> GetProject(const std::string& project_id) override;
+  Status SetProjectQuota(const std::string& project_id, std::optional<uint64_t> quota_bytes,
+                         std::optional<uint64_t> quota_files) override;
+
+  Status InsertApiKey(const ApiKeyRecord& key) override;
+  Result<ApiKeyRecord> GetApiKey(const std::string& key_id) override;
+  Result<std::vector<ApiKeyRecord>> ListApiKeys() override;
+  Status RevokeApiKey(const std::string& key_id, int64_t now) override;
+  Result<uint64_t> CountApiKeys(const std::string& project_id) override;
+
+  Status RecordBlobIntent(const std::string& blob_key, int64_t now) override;
+  Status RemoveBlobIntent(const std::string& blob_key) override;
+  Result<std::vector<std::string>> ListBlobIntents(int64_t created_before, size_t limit) override;
+
+  // kInvalidArgument if `file.bytes` exceeds INT64_MAX (SQLite integers are signed 64-bit).
+  Status CreateFile(const FileRecord& file) override;
+  Result<FileRecord> GetFile(const std::string& project_id, const std::string& file_id,
+                             int64_t now) override;
+  Result<FileList> ListFiles(const std::string& project_id, const ListFilesQuery& query,
+                             int64_t now) override;
+  // The mutable columns are every field but id, project_id, created_at and deleted_at (soft delete
+  // has its own call). kInvalidArgument if `updated.bytes` exceeds INT64_MAX.
+  Status UpdateFile(const FileRecord& updated, const FilePrecondition& expect,
+                    int64_t now) override;
+  Status SoftDeleteFile(const std::string& project_id, const std::string& file_id,
+                        int64_t now) override;
+  // Oldest first means by (created_at, id).
+  Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t deleted_before, int64_t now,
+                                                     size_t limit) override;
+  Status PurgeFile(const std::string& file_id) override;
+
+  Result<Usage> GetUsage(const std::string& project_id, int64_t now) override;
+  Status CheckReady() override;
+
+  // For tests: the value of `PRAGMA <name>` as seen by a pooled connection (e.g. "synchronous").
+  Result<std::string> PragmaForTesting(std::string_view name);
+
+ private:
+  explicit SqliteMetadataStore(std::unique_ptr<sqlite_internal::ConnectionPool> pool);
+
+  // Runs `fn(Connection&)` on a pooled connection, in a write transaction or a read transaction.
+  template <typename Fn>
+  auto Write(Fn&& fn);
+  template <typename Fn>
+  auto Read(Fn&& fn);
+  template <typename Fn>
+  auto ReadSnapshot(Fn&& fn);
+
+  std::unique_ptr<sqlite_internal::ConnectionPool> pool_;
+  // Held for the whole of every write transaction in this process (see the file comment).
+  std::mutex write_mu_;
+};
+
+}  // namespace filesd

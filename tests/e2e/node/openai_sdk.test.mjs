@@ -1,0 +1,260 @@
+// End-to-end: the official `openai` npm SDK against a filesd it starts itself (FILESD_BIN) on a free
+// loopback port with a temporary data dir. Run: node --test tests/e2e/node/
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI, { toFile, AuthenticationError, PermissionDeniedError, NotFoundError, BadRequestError } from 'openai';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.FILESD_BIN || path.resolve(here, '../../../build/filesd');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+
+// One filesd process with its own data dir; logs go to files in that dir and are printed on failure.
+class Filesd {
+  constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filesd-sdk-'));
+    this.dataDir = path.join(this.dir, 'data');
+  }
+
+  cli(...args) {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FILESD_')));
+    return execFileSync(BIN, [...args, '--data-dir', this.dataDir], { encoding: 'utf8', env });
+  }
+
+  createKey(project) {
+    const lines = this.cli('keys', 'create', '--project', project).split('\n').filter((l) => l.trim());
+    const key = lines.at(-1).trim();
+    assert.match(key, /^fsd_[A-Za-z0-9]+_[A-Za-z0-9_-]+$/);
+    return key;
+  }
+
+  async start() {
+    this.port = await freePort();
+    this.url = `http://127.0.0.1:${this.port}`;
+    const out = fs.openSync(path.join(this.dir, 'stdout.log'), 'a');
+    const err = fs.openSync(path.join(this.dir, 'stderr.log'), 'a');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FILESD_')));
+    this.proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir],
+      { stdio: ['ignore', out, err], env });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) break;
+      try {
+        const r = await fetch(`${this.url}/healthz`);
+        if (r.status === 200) return;
+      } catch { /* not listening yet */ }
+      await sleep(50);
+    }
+    throw new Error(`filesd did not start:\n${this.logs()}`);
+  }
+
+  async stop() {
+    if (this.proc.exitCode !== null) return { code: this.proc.exitCode };
+    this.proc.kill('SIGTERM');
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve({ code: 'timeout' }), 10000); });
+    const res = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (res.code === 'timeout') this.proc.kill('SIGKILL');
+    return res;
+  }
+
+  logs() {
+    const read = (f) => { try { return fs.readFileSync(path.join(this.dir, f), 'utf8'); } catch { return ''; } };
+    return `--- stderr ---\n${read('stderr.log').slice(-3000)}\n--- stdout ---\n${read('stdout.log').slice(-3000)}`;
+  }
+
+  cleanup() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('openai SDK against filesd', () => {
+  const server = new Filesd();
+  let key, otherKey, client, other, workDir;
+  const requested = [];  // every URL the main client fetched
+
+  before(async () => {
+    key = server.createKey('sdk');
+    otherKey = server.createKey('sdk-other');
+    await server.start();
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'filesd-sdk-files-'));
+    client = new OpenAI({
+      apiKey: key, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 60000,
+      fetch: (url, init) => { requested.push(String(url)); return fetch(url, init); },
+    });
+    other = new OpenAI({ apiKey: otherKey, baseURL: `${server.url}/v1`, maxRetries: 0 });
+  });
+
+  after(async (t) => {
+    const res = await server.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+    if (res.code !== 0) {
+      console.error(server.logs());
+      assert.fail(`filesd exited ${JSON.stringify(res)} after SIGTERM`);
+    }
+    server.cleanup();
+  });
+
+  function writeTemp(name, data) {
+    const p = path.join(workDir, name);
+    fs.writeFileSync(p, data);
+    return p;
+  }
+
+  async function withLogs(fn) {
+    try {
+      return await fn();
+    } catch (e) {
+      console.error(server.logs());
+      throw e;
+    }
+  }
+
+  test('files.create from a read stream, retrieve, content byte-exact', () => withLogs(async () => {
+    const data = crypto.randomBytes(300_001);
+    const p = writeTemp('payload.bin', data);
+    const created = await client.files.create({ file: fs.createReadStream(p), purpose: 'user_data' });
+    assert.equal(created.object, 'file');
+    assert.match(created.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(created.bytes, data.length);
+    assert.equal(created.filename, 'payload.bin');
+    assert.equal(created.purpose, 'user_data');
+    assert.equal(created.sha256, sha256(data));
+    assert.equal(typeof created.created_at, 'number');
+
+    const got = await client.files.retrieve(created.id);
+    assert.equal(got.id, created.id);
+    assert.equal(got.bytes, data.length);
+    assert.equal(got.filename, 'payload.bin');
+
+    const res = await client.files.content(created.id);
+    assert.equal(res.status, 200);
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.equal(body.length, data.length);
+    assert.ok(body.equals(data), 'content differs from the uploaded bytes');
+    assert.equal(res.headers.get('etag'), `"${sha256(data)}"`);
+  }));
+
+  test('files.create with toFile and a non-ASCII filename', () => withLogs(async () => {
+    const name = 'résumé 東京.txt';
+    const data = Buffer.from('bonjour 東京\n', 'utf8');
+    const created = await client.files.create({ file: await toFile(data, name), purpose: 'assistants' });
+    assert.equal(created.filename, name);
+    assert.equal(created.purpose, 'assistants');
+    const res = await client.files.content(created.id);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(data));
+    const cd = res.headers.get('content-disposition');
+    assert.match(cd, /^attachment/);
+    const star = /filename\*=UTF-8''([^;\s]+)/i.exec(cd);
+    assert.ok(star, `no filename* in ${cd}`);
+    assert.equal(decodeURIComponent(star[1]), name);
+  }));
+
+  test('files.list auto-paginates with after, only own files', () => withLogs(async () => {
+    const c = new OpenAI({
+      apiKey: server.createKey('sdk-list'), baseURL: `${server.url}/v1`, maxRetries: 0,
+      fetch: (url, init) => { requested.push(String(url)); return fetch(url, init); },
+    });
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      const f = await c.files.create({ file: await toFile(Buffer.from(`file ${i}`), `f${i}.txt`), purpose: 'user_data' });
+      ids.push(f.id);
+    }
+    await other.files.create({ file: await toFile(Buffer.from('other'), 'other.txt'), purpose: 'user_data' });
+
+    const first = await c.files.list({ limit: 2 });
+    assert.equal(first.data.length, 2);
+    assert.equal(first.has_more, true);
+
+    requested.length = 0;
+    const seen = [];
+    for await (const f of c.files.list({ limit: 2 })) seen.push(f.id);
+    assert.deepEqual([...seen].sort(), [...ids].sort(), 'auto-paging must visit each own file once');
+    assert.equal(new Set(seen).size, seen.length);
+    assert.ok(requested.some((u) => new URL(u).searchParams.get('after')), 'the SDK paged with `after`');
+    assert.equal(requested.length, 3, `expected 3 page requests for 5 files by 2, got ${requested.length}`);
+
+    const asc = [];
+    for await (const f of c.files.list({ limit: 2, order: 'asc' })) asc.push(f.id);
+    assert.deepEqual(asc, [...seen].reverse());
+
+    const all = await c.files.list();
+    assert.equal(all.data.length, 5);
+    assert.equal(all.has_more, false);
+  }));
+
+  test('files.delete, then 404s as NotFoundError', () => withLogs(async () => {
+    const f = await client.files.create({ file: await toFile(Buffer.from('bye'), 'bye.txt'), purpose: 'user_data' });
+    const del = typeof client.files.delete === 'function' ? client.files.delete.bind(client.files)
+      : client.files.del.bind(client.files);
+    const res = await del(f.id);
+    assert.deepEqual({ id: res.id, object: res.object, deleted: res.deleted }, { id: f.id, object: 'file', deleted: true });
+    await assert.rejects(client.files.retrieve(f.id), (e) => e instanceof NotFoundError && e.status === 404);
+    await assert.rejects(client.files.content(f.id), (e) => e instanceof NotFoundError && e.status === 404);
+    await assert.rejects(del(f.id), (e) => e instanceof NotFoundError && e.status === 404);
+    for await (const x of client.files.list()) assert.notEqual(x.id, f.id);
+  }));
+
+  test('NotFoundError for unknown, malformed and other projects\' ids', () => withLogs(async () => {
+    await assert.rejects(client.files.retrieve(crypto.randomUUID()), (e) => e instanceof NotFoundError && e.status === 404);
+    await assert.rejects(client.files.retrieve('not-a-uuid'), (e) => e instanceof NotFoundError && e.status === 404);
+    const mine = await client.files.create({ file: await toFile(Buffer.from('mine'), 'mine.txt'), purpose: 'user_data' });
+    await assert.rejects(other.files.retrieve(mine.id), (e) => e instanceof NotFoundError && e.status === 404);
+    await assert.rejects(other.files.content(mine.id), (e) => e instanceof NotFoundError);
+    await assert.rejects(other.files.delete(mine.id), (e) => e instanceof NotFoundError);
+    assert.equal((await client.files.retrieve(mine.id)).id, mine.id);
+  }));
+
+  test('AuthenticationError (401) without a Bearer key', () => withLogs(async () => {
+    const c = new OpenAI({
+      apiKey: 'unused', baseURL: `${server.url}/v1`, maxRetries: 0,
+      defaultHeaders: { Authorization: 'Basic Zm9vOmJhcg==' },
+    });
+    await assert.rejects(c.files.list(), (e) => {
+      assert.ok(e instanceof AuthenticationError, `got ${e?.constructor?.name}: ${e}`);
+      assert.equal(e.status, 401);
+      assert.equal(e.code, 'missing_api_key');
+      return true;
+    });
+  }));
+
+  test('PermissionDeniedError (403) for an unknown key', () => withLogs(async () => {
+    const c = new OpenAI({ apiKey: 'fsd_nosuchkey_0000000000000000000000', baseURL: `${server.url}/v1`, maxRetries: 0 });
+    for (const call of [() => c.files.list(), () => c.files.retrieve(crypto.randomUUID()),
+      async () => c.files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'user_data' })]) {
+      await assert.rejects(call(), (e) => {
+        assert.ok(e instanceof PermissionDeniedError, `got ${e?.constructor?.name}: ${e}`);
+        assert.equal(e.status, 403);
+        assert.equal(e.code, 'invalid_api_key');
+        return true;
+      });
+    }
+  }));
+
+  test('BadRequestError (400) for an unknown purpose', () => withLogs(async () => {
+    await assert.rejects(
+      client.files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'not-a-purpose' }),
+      (e) => e instanceof BadRequestError && e.status === 400 && /purpose/.test(`${e.param} ${e.message}`));
+  }));
+});
