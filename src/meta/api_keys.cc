@@ -65,7 +65,8 @@ Status InvalidApiKeyStatus() {
 }
 
 Result<ParsedKey> ParseApiKey(std::string_view token) {
-  if (token.size() != kApiKeyTokenLength || token.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) {
+  if (token.size() != kApiKeyTokenLength ||
+      token.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) {
     return InvalidApiKeyStatus();
   }
   const std::string_view key_id = token.substr(kApiKeyPrefix.size(), kApiKeyIdLength);

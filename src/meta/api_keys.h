@@ -9,8 +9,8 @@
 // shown once, when created, and cannot be recovered from the database.
 //
 // Every rejection of a presented token (malformed, unknown key_id, wrong secret, revoked, expired)
-// is the same kPermissionDenied status with reason "invalid_api_key" (API.md section 1), so a client
-// learns nothing about which check failed.
+// is the same kPermissionDenied status with reason "invalid_api_key" (API.md section 1), so a
+// client learns nothing about which check failed.
 #pragma once
 
 #include <string>

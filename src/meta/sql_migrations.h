@@ -1,8 +1,8 @@
 // Numbered SQL migrations compiled into the binary.
 //
-// The definitions are generated at build time by cmake/embed_sql.cmake from sql/<dialect>/NNNN_name.sql,
-// one entry per file in version order, the text byte for byte. Nothing reads the source tree at run
-// time.
+// The definitions are generated at build time by cmake/embed_sql.cmake from
+// sql/<dialect>/NNNN_name.sql, one entry per file in version order, the text byte for byte. Nothing
+// reads the source tree at run time.
 #pragma once
 
 #include <span>

@@ -16,7 +16,7 @@
 #include "meta/sqlite_util.h"
 
 namespace filesd {
-namespace sqlite_internal {
+namespace sqlite {
 
 // Every statement the store runs. Each is a fixed string, prepared at most once per connection and
 // reused: no call builds SQL or touches the schema. Variants (list order, cursor) are separate
@@ -56,13 +56,12 @@ enum class Sql : int {
 };
 
 // The column order every file query selects and CreateFile binds (?1..?17).
-#define FILESD_FILE_COLUMNS                                                                 \
+#define FILESD_FILE_COLUMNS                                                               \
   "id, project_id, filename, purpose, bytes, status, status_details, mime_type, sha256, " \
   "blob_key, created_at, updated_at, expires_at, processed_at, metadata_json, "           \
   "processing_summary, deleted_at"
 // The visibility rule of metadata_store.h, with `now` as the given parameter.
-#define FILESD_VISIBLE_AT(now) \
-  "deleted_at IS NULL AND (expires_at IS NULL OR expires_at > " now ")"
+#define FILESD_VISIBLE_AT(now) "deleted_at IS NULL AND (expires_at IS NULL OR expires_at > " now ")"
 // Listing: ?1 project, ?2 now, ?3 purpose or NULL, ?4/?5 the cursor's (created_at, id), ?6 limit,
 // ?7 offset. Served by the files_live_by_project index in either direction.
 #define FILESD_LIST_WHERE \
@@ -76,6 +75,8 @@ struct SqlText {
   const char* text;
 };
 
+// String pieces line up with the SQL they build.
+// clang-format off
 constexpr SqlText kSqlTexts[] = {
     {Sql::kBeginDeferred, "begin", "BEGIN DEFERRED"},
     {Sql::kBeginImmediate, "begin write", "BEGIN IMMEDIATE"},
@@ -148,6 +149,7 @@ constexpr SqlText kSqlTexts[] = {
      "WHERE project_id = ?1 AND " FILESD_VISIBLE_AT("?2")},
     {Sql::kReady, "ready", "SELECT count(*) FROM schema_migrations"},
 };
+// clang-format on
 
 #undef FILESD_FILE_COLUMNS
 #undef FILESD_VISIBLE_AT
@@ -172,9 +174,9 @@ class Connection {
  public:
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, int busy_timeout_ms) {
     sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       Status status = sqlite::ErrorStatus(db, rc, "open database");
       sqlite3_close_v2(db);  // a handle may be returned even on failure; null is a no-op
@@ -410,7 +412,7 @@ Result<std::vector<FileRecord>> ReadFileRows(sqlite::Stmt& stmt) {
 Status RemoveIntent(Connection& conn, const std::string& blob_key) {
   if (blob_key.empty()) return Status::Ok();
   FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, conn.Use(Sql::kRemoveBlobIntent));
-  stmt.Bind(1, std::string_view(blob_key));
+  stmt.Bind(1, blob_key);
   return stmt.Run();
 }
 
@@ -434,14 +436,14 @@ Result<std::string> QueryPragma(sqlite3* db, const std::string& sql) {
 }
 
 }  // namespace
-}  // namespace sqlite_internal
+}  // namespace sqlite
 
-using sqlite_internal::CallResult;
-using sqlite_internal::ClampToInt64;
-using sqlite_internal::Connection;
-using sqlite_internal::ConnectionPool;
-using sqlite_internal::kMaxStoredUnsigned;
-using sqlite_internal::Sql;
+using sqlite::CallResult;
+using sqlite::ClampToInt64;
+using sqlite::Connection;
+using sqlite::ConnectionPool;
+using sqlite::kMaxStoredUnsigned;
+using sqlite::Sql;
 
 // ---- plumbing ----
 
@@ -463,12 +465,12 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std
     // WAL lets readers run beside the writer. The mode is stored in the file, so setting it once
     // here covers every later connection.
     FILESD_ASSIGN_OR_RETURN(std::string mode,
-                            sqlite_internal::QueryPragma(lease->db(), "PRAGMA journal_mode = WAL"));
+                            sqlite::QueryPragma(lease->db(), "PRAGMA journal_mode = WAL"));
     if (mode != "wal") {
       return Internal("metadata store: cannot enable WAL mode (journal_mode is " + mode + ")");
     }
-    FILESD_RETURN_IF_ERROR(sqlite::ApplySqliteMigrations(lease->db(), SqliteMigrations(),
-                                                         SystemClock().NowSeconds()));
+    FILESD_RETURN_IF_ERROR(
+        sqlite::ApplySqliteMigrations(lease->db(), SqliteMigrations(), SystemClock().NowSeconds()));
   }
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(pool)));
 }
@@ -491,7 +493,7 @@ auto SqliteMetadataStore::ReadSnapshot(Fn&& fn) {
   using R = CallResult<Fn>;
   Result<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease.ok()) return R(std::move(lease).TakeStatus());
-  return R(sqlite_internal::RunInTransaction(**lease, Sql::kBeginDeferred, fn));
+  return R(sqlite::RunInTransaction(**lease, Sql::kBeginDeferred, fn));
 }
 
 template <typename Fn>
@@ -500,7 +502,7 @@ auto SqliteMetadataStore::Write(Fn&& fn) {
   Result<ConnectionPool::Lease> lease = pool_->Acquire();
   if (!lease.ok()) return R(std::move(lease).TakeStatus());
   std::lock_guard<std::mutex> lock(write_mu_);
-  return R(sqlite_internal::RunInTransaction(**lease, Sql::kBeginImmediate, fn));
+  return R(sqlite::RunInTransaction(**lease, Sql::kBeginImmediate, fn));
 }
 
 // ---- projects and keys ----
@@ -514,36 +516,36 @@ Result<Project> SqliteMetadataStore::EnsureProject(const std::string& name, int6
   return Write([&](Connection& c) -> Result<Project> {
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt insert, c.Use(Sql::kInsertProject));
-      insert.Bind(1, std::string_view(id));
-      insert.Bind(2, std::string_view(name));
+      insert.Bind(1, id);
+      insert.Bind(2, name);
       insert.Bind(3, now);
       FILESD_RETURN_IF_ERROR(insert.Run());  // a no-op if the name was taken meanwhile
     }
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt get, c.Use(Sql::kGetProjectByName));
-    get.Bind(1, std::string_view(name));
+    get.Bind(1, name);
     FILESD_ASSIGN_OR_RETURN(bool row, get.Step());
     if (!row) return Internal("metadata store: project vanished while being created");
-    return sqlite_internal::ReadProjectRow(get);
+    return sqlite::ReadProjectRow(get);
   });
 }
 
 Result<Project> SqliteMetadataStore::GetProjectByName(const std::string& name) {
   return Read([&](Connection& c) -> Result<Project> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kGetProjectByName));
-    stmt.Bind(1, std::string_view(name));
+    stmt.Bind(1, name);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return NotFound("No such project: " + name);
-    return sqlite_internal::ReadProjectRow(stmt);
+    return sqlite::ReadProjectRow(stmt);
   });
 }
 
 Result<Project> SqliteMetadataStore::GetProject(const std::string& project_id) {
   return Read([&](Connection& c) -> Result<Project> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kGetProject));
-    stmt.Bind(1, std::string_view(project_id));
+    stmt.Bind(1, project_id);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return NotFound("No such project: " + project_id);
-    return sqlite_internal::ReadProjectRow(stmt);
+    return sqlite::ReadProjectRow(stmt);
   });
 }
 
@@ -554,11 +556,11 @@ Status SqliteMetadataStore::SetProjectQuota(const std::string& project_id,
       (quota_files && *quota_files > kMaxStoredUnsigned)) {
     return InvalidArgument("quota out of range");
   }
-  const std::optional<int64_t> bytes = sqlite_internal::OptionalToInt64(quota_bytes);
-  const std::optional<int64_t> files = sqlite_internal::OptionalToInt64(quota_files);
+  const std::optional<int64_t> bytes = sqlite::OptionalToInt64(quota_bytes);
+  const std::optional<int64_t> files = sqlite::OptionalToInt64(quota_files);
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kSetProjectQuota));
-    stmt.Bind(1, std::string_view(project_id));
+    stmt.Bind(1, project_id);
     stmt.Bind(2, bytes);
     stmt.Bind(3, files);
     FILESD_RETURN_IF_ERROR(stmt.Run());
@@ -571,9 +573,9 @@ Status SqliteMetadataStore::SetProjectQuota(const std::string& project_id,
 Status SqliteMetadataStore::InsertApiKey(const ApiKeyRecord& key) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kInsertApiKey));
-    stmt.Bind(1, std::string_view(key.key_id));
-    stmt.Bind(2, std::string_view(key.project_id));
-    stmt.Bind(3, std::string_view(key.secret_hash));
+    stmt.Bind(1, key.key_id);
+    stmt.Bind(2, key.project_id);
+    stmt.Bind(3, key.secret_hash);
     stmt.Bind(4, key.created_at);
     stmt.Bind(5, key.revoked_at);
     stmt.Bind(6, key.expires_at);
@@ -584,10 +586,10 @@ Status SqliteMetadataStore::InsertApiKey(const ApiKeyRecord& key) {
 Result<ApiKeyRecord> SqliteMetadataStore::GetApiKey(const std::string& key_id) {
   return Read([&](Connection& c) -> Result<ApiKeyRecord> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kGetApiKey));
-    stmt.Bind(1, std::string_view(key_id));
+    stmt.Bind(1, key_id);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return NotFound("No such API key");
-    return sqlite_internal::ReadKeyRow(stmt);
+    return sqlite::ReadKeyRow(stmt);
   });
 }
 
@@ -598,7 +600,7 @@ Result<std::vector<ApiKeyRecord>> SqliteMetadataStore::ListApiKeys() {
     while (true) {
       FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) return keys;
-      keys.push_back(sqlite_internal::ReadKeyRow(stmt));
+      keys.push_back(sqlite::ReadKeyRow(stmt));
     }
   });
 }
@@ -606,7 +608,7 @@ Result<std::vector<ApiKeyRecord>> SqliteMetadataStore::ListApiKeys() {
 Status SqliteMetadataStore::RevokeApiKey(const std::string& key_id, int64_t now) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kRevokeApiKey));
-    stmt.Bind(1, std::string_view(key_id));
+    stmt.Bind(1, key_id);
     stmt.Bind(2, now);
     FILESD_RETURN_IF_ERROR(stmt.Run());
     if (stmt.Changes() == 0) return NotFound("No such API key");
@@ -617,7 +619,7 @@ Status SqliteMetadataStore::RevokeApiKey(const std::string& key_id, int64_t now)
 Result<uint64_t> SqliteMetadataStore::CountApiKeys(const std::string& project_id) {
   return Read([&](Connection& c) -> Result<uint64_t> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kCountApiKeys));
-    stmt.Bind(1, std::string_view(project_id));
+    stmt.Bind(1, project_id);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return Internal("metadata store: count returned no row");
     return static_cast<uint64_t>(stmt.Int64(0));
@@ -629,14 +631,14 @@ Result<uint64_t> SqliteMetadataStore::CountApiKeys(const std::string& project_id
 Status SqliteMetadataStore::RecordBlobIntent(const std::string& blob_key, int64_t now) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kRecordBlobIntent));
-    stmt.Bind(1, std::string_view(blob_key));
+    stmt.Bind(1, blob_key);
     stmt.Bind(2, now);
     return stmt.Run();
   });
 }
 
 Status SqliteMetadataStore::RemoveBlobIntent(const std::string& blob_key) {
-  return Write([&](Connection& c) -> Status { return sqlite_internal::RemoveIntent(c, blob_key); });
+  return Write([&](Connection& c) -> Status { return sqlite::RemoveIntent(c, blob_key); });
 }
 
 Result<std::vector<std::string>> SqliteMetadataStore::ListBlobIntents(int64_t created_before,
@@ -661,16 +663,16 @@ Status SqliteMetadataStore::CreateFile(const FileRecord& file) {
   return Write([&](Connection& c) -> Status {
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kInsertFile));
-      stmt.Bind(1, std::string_view(file.id));
-      stmt.Bind(2, std::string_view(file.project_id));
-      stmt.Bind(3, std::string_view(file.filename));
-      stmt.Bind(4, std::string_view(file.purpose));
+      stmt.Bind(1, file.id);
+      stmt.Bind(2, file.project_id);
+      stmt.Bind(3, file.filename);
+      stmt.Bind(4, file.purpose);
       stmt.Bind(5, static_cast<int64_t>(file.bytes));
       stmt.Bind(6, FileStatusName(file.status));
       stmt.Bind(7, file.status_details);
-      stmt.Bind(8, std::string_view(file.mime_type));
+      stmt.Bind(8, file.mime_type);
       stmt.Bind(9, file.sha256);
-      stmt.Bind(10, std::string_view(file.blob_key));
+      stmt.Bind(10, file.blob_key);
       stmt.Bind(11, file.created_at);
       stmt.Bind(12, file.updated_at);
       stmt.Bind(13, file.expires_at);
@@ -680,7 +682,7 @@ Status SqliteMetadataStore::CreateFile(const FileRecord& file) {
       stmt.Bind(17, file.deleted_at);
       FILESD_RETURN_IF_ERROR(stmt.Run());  // a taken id is kConflict
     }
-    return sqlite_internal::RemoveIntent(c, file.blob_key);
+    return sqlite::RemoveIntent(c, file.blob_key);
   });
 }
 
@@ -688,12 +690,12 @@ Result<FileRecord> SqliteMetadataStore::GetFile(const std::string& project_id,
                                                 const std::string& file_id, int64_t now) {
   return Read([&](Connection& c) -> Result<FileRecord> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kGetFile));
-    stmt.Bind(1, std::string_view(file_id));
-    stmt.Bind(2, std::string_view(project_id));
+    stmt.Bind(1, file_id);
+    stmt.Bind(2, project_id);
     stmt.Bind(3, now);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return sqlite_internal::NoSuchFile(file_id);
-    return sqlite_internal::ReadFileRow(stmt);
+    if (!row) return sqlite::NoSuchFile(file_id);
+    return sqlite::ReadFileRow(stmt);
   });
 }
 
@@ -704,18 +706,18 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
     int64_t cursor_created_at = 0;
     if (query.after_id.has_value()) {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt find, c.Use(Sql::kGetVisibleCreatedAt));
-      find.Bind(1, std::string_view(*query.after_id));
-      find.Bind(2, std::string_view(project_id));
+      find.Bind(1, *query.after_id);
+      find.Bind(2, project_id);
       find.Bind(3, now);
       FILESD_ASSIGN_OR_RETURN(bool row, find.Step());
-      if (!row) return sqlite_internal::NoSuchFile(*query.after_id).WithParam("after");
+      if (!row) return sqlite::NoSuchFile(*query.after_id).WithParam("after");
       cursor_created_at = find.Int64(0);
     }
 
     FileList list;
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt count, c.Use(Sql::kCountFiles));
-      count.Bind(1, std::string_view(project_id));
+      count.Bind(1, project_id);
       count.Bind(2, now);
       count.Bind(3, query.purpose);
       FILESD_ASSIGN_OR_RETURN(bool row, count.Step());
@@ -728,7 +730,7 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
     const Sql which = asc ? (after ? Sql::kListFilesAscAfter : Sql::kListFilesAsc)
                           : (after ? Sql::kListFilesDescAfter : Sql::kListFilesDesc);
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt page, c.Use(which));
-    page.Bind(1, std::string_view(project_id));
+    page.Bind(1, project_id);
     page.Bind(2, now);
     page.Bind(3, query.purpose);
     page.Bind(4, cursor_created_at);
@@ -744,7 +746,7 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
         list.has_more = true;
         break;
       }
-      FILESD_ASSIGN_OR_RETURN(FileRecord f, sqlite_internal::ReadFileRow(page));
+      FILESD_ASSIGN_OR_RETURN(FileRecord f, sqlite::ReadFileRow(page));
       list.files.push_back(std::move(f));
     }
     return list;
@@ -757,17 +759,17 @@ Status SqliteMetadataStore::UpdateFile(const FileRecord& updated, const FilePrec
   return Write([&](Connection& c) -> Status {
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kUpdateFile));
-      stmt.Bind(1, std::string_view(updated.id));
-      stmt.Bind(2, std::string_view(updated.project_id));
+      stmt.Bind(1, updated.id);
+      stmt.Bind(2, updated.project_id);
       stmt.Bind(3, now);
-      stmt.Bind(4, std::string_view(updated.filename));
-      stmt.Bind(5, std::string_view(updated.purpose));
+      stmt.Bind(4, updated.filename);
+      stmt.Bind(5, updated.purpose);
       stmt.Bind(6, static_cast<int64_t>(updated.bytes));
       stmt.Bind(7, FileStatusName(updated.status));
       stmt.Bind(8, updated.status_details);
-      stmt.Bind(9, std::string_view(updated.mime_type));
+      stmt.Bind(9, updated.mime_type);
       stmt.Bind(10, updated.sha256);
-      stmt.Bind(11, std::string_view(updated.blob_key));
+      stmt.Bind(11, updated.blob_key);
       stmt.Bind(12, updated.updated_at);
       stmt.Bind(13, updated.expires_at);
       stmt.Bind(14, updated.processed_at);
@@ -779,18 +781,18 @@ Status SqliteMetadataStore::UpdateFile(const FileRecord& updated, const FilePrec
         stmt.BindNull(17);
       }
       // A precondition beyond INT64_MAX matches no stored row: it wraps negative, and bytes >= 0.
-      stmt.Bind(18, sqlite_internal::OptionalToInt64(expect.bytes));
+      stmt.Bind(18, sqlite::OptionalToInt64(expect.bytes));
       stmt.Bind(19, expect.blob_key);
       FILESD_RETURN_IF_ERROR(stmt.Run());
-      if (stmt.Changes() == 1) return sqlite_internal::RemoveIntent(c, updated.blob_key);
+      if (stmt.Changes() == 1) return sqlite::RemoveIntent(c, updated.blob_key);
     }
     // Nothing changed: an invisible row is kNotFound, a visible one failed the precondition.
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt find, c.Use(Sql::kGetVisibleCreatedAt));
-    find.Bind(1, std::string_view(updated.id));
-    find.Bind(2, std::string_view(updated.project_id));
+    find.Bind(1, updated.id);
+    find.Bind(2, updated.project_id);
     find.Bind(3, now);
     FILESD_ASSIGN_OR_RETURN(bool row, find.Step());
-    if (!row) return sqlite_internal::NoSuchFile(updated.id);
+    if (!row) return sqlite::NoSuchFile(updated.id);
     return Conflict("The file changed meanwhile; it is not in the expected state");
   });
 }
@@ -799,31 +801,30 @@ Status SqliteMetadataStore::SoftDeleteFile(const std::string& project_id,
                                            const std::string& file_id, int64_t now) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kSoftDeleteFile));
-    stmt.Bind(1, std::string_view(file_id));
-    stmt.Bind(2, std::string_view(project_id));
+    stmt.Bind(1, file_id);
+    stmt.Bind(2, project_id);
     stmt.Bind(3, now);
     FILESD_RETURN_IF_ERROR(stmt.Run());
-    if (stmt.Changes() == 0) return sqlite_internal::NoSuchFile(file_id);
+    if (stmt.Changes() == 0) return sqlite::NoSuchFile(file_id);
     return Status::Ok();
   });
 }
 
 Result<std::vector<FileRecord>> SqliteMetadataStore::ListPurgeableFiles(int64_t deleted_before,
-                                                                        int64_t now,
-                                                                        size_t limit) {
+                                                                        int64_t now, size_t limit) {
   return Read([&](Connection& c) -> Result<std::vector<FileRecord>> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListPurgeable));
     stmt.Bind(1, deleted_before);
     stmt.Bind(2, now);
     stmt.Bind(3, ClampToInt64(limit));
-    return sqlite_internal::ReadFileRows(stmt);
+    return sqlite::ReadFileRows(stmt);
   });
 }
 
 Status SqliteMetadataStore::PurgeFile(const std::string& file_id) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kPurgeFile));
-    stmt.Bind(1, std::string_view(file_id));
+    stmt.Bind(1, file_id);
     return stmt.Run();
   });
 }
@@ -832,7 +833,7 @@ Result<MetadataStore::Usage> SqliteMetadataStore::GetUsage(const std::string& pr
                                                            int64_t now) {
   return Read([&](Connection& c) -> Result<Usage> {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kUsage));
-    stmt.Bind(1, std::string_view(project_id));
+    stmt.Bind(1, project_id);
     stmt.Bind(2, now);
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return Internal("metadata store: usage returned no row");
@@ -858,9 +859,8 @@ Result<std::string> SqliteMetadataStore::PragmaForTesting(std::string_view name)
   });
   if (!valid) return InvalidArgument("not a pragma name");
   const std::string sql = "PRAGMA " + std::string(name);
-  return Read([&](Connection& c) -> Result<std::string> {
-    return sqlite_internal::QueryPragma(c.db(), sql);
-  });
+  return Read(
+      [&](Connection& c) -> Result<std::string> { return sqlite::QueryPragma(c.db(), sql); });
 }
 
 }  // namespace filesd

@@ -1,16 +1,16 @@
 // SqliteMetadataStore: the MetadataStore over one SQLite database file.
 //
 // Durability: WAL journal with synchronous=FULL, so every acknowledged write is on disk (see Open).
-// Concurrency: a pool of connections, each used by one thread at a time and keeping its own prepared
-// statements; readers run in parallel (WAL), writers are serialised in-process by a mutex so that
-// SQLite's sleeping busy handler only ever waits on other processes (e.g. `filesd keys create`
-// against a running server). Write transactions start with BEGIN IMMEDIATE, so a writer never
-// fails midway on lock upgrade. Every call is one transaction; multi-statement reads (listing) run in
-// one read transaction, so the total and the page come from the same snapshot.
+// Concurrency: a pool of connections, each used by one thread at a time and keeping its own
+// prepared statements; readers run in parallel (WAL), writers are serialised in-process by a mutex
+// so that SQLite's sleeping busy handler only ever waits on other processes (e.g. `filesd keys
+// create` against a running server). Write transactions start with BEGIN IMMEDIATE, so a writer
+// never fails midway on lock upgrade. Every call is one transaction; multi-statement reads
+// (listing) run in one read transaction, so the total and the page come from the same snapshot.
 //
 // Schema: the numbered migrations of sql/sqlite/, compiled in and applied by Open().
-// Errors: kUnavailable for busy (beyond the busy timeout) and I/O failures, kConflict for constraint
-// violations, kInternal for the rest (with SQLite's message, for the log).
+// Errors: kUnavailable for busy (beyond the busy timeout) and I/O failures, kConflict for
+// constraint violations, kInternal for the rest (with SQLite's message, for the log).
 #pragma once
 
 #include <cstddef>
@@ -28,16 +28,17 @@
 
 namespace filesd {
 
-namespace sqlite_internal {
+namespace sqlite {
 class ConnectionPool;
-}  // namespace sqlite_internal
+}  // namespace sqlite
 
 class SqliteMetadataStore final : public MetadataStore {
  public:
   struct Options {
     // How long one call waits for a lock held by another process before kUnavailable.
     int busy_timeout_ms = 5000;
-    // Connections opened at most; callers beyond wait for a free one. Each keeps its own page cache.
+    // Connections opened at most; callers beyond wait for a free one. Each keeps its own page
+    // cache.
     size_t max_connections = 16;
   };
 
@@ -95,7 +96,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::string> PragmaForTesting(std::string_view name);
 
  private:
-  explicit SqliteMetadataStore(std::unique_ptr<sqlite_internal::ConnectionPool> pool);
+  explicit SqliteMetadataStore(std::unique_ptr<sqlite::ConnectionPool> pool);
 
   // Runs `fn(Connection&)` on a pooled connection, in a write transaction or a read transaction.
   template <typename Fn>
@@ -105,7 +106,7 @@ class SqliteMetadataStore final : public MetadataStore {
   template <typename Fn>
   auto ReadSnapshot(Fn&& fn);
 
-  std::unique_ptr<sqlite_internal::ConnectionPool> pool_;
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
   // Held for the whole of every write transaction in this process (see the file comment).
   std::mutex write_mu_;
 };

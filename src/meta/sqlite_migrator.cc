@@ -96,14 +96,15 @@ Status ApplyOne(sqlite3* db, const SqlMigration& m, const std::string& checksum,
   if (status.ok()) {
     constexpr const char* kWhat = "record migration";
     OneShot insert;
-    status = insert.Prepare(
-        db, "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-        kWhat);
+    status = insert.Prepare(db,
+                            "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                            "VALUES (?1, ?2, ?3, ?4)",
+                            kWhat);
     if (status.ok()) {
       Stmt stmt(db, insert.get(), kWhat);
       stmt.Bind(1, static_cast<int64_t>(m.version));
       stmt.Bind(2, m.name);
-      stmt.Bind(3, std::string_view(checksum));
+      stmt.Bind(3, checksum);
       stmt.Bind(4, now);
       status = stmt.Run();
     }
@@ -128,7 +129,7 @@ Status ApplySqliteMigrations(sqlite3* db, std::span<const SqlMigration> migratio
   FILESD_ASSIGN_OR_RETURN(const AppliedMap applied, ReadApplied(db));
 
   // Refuse before changing anything: a newer binary's database, or an edited migration.
-  std::map<int, std::string> checksums;
+  std::map<int64_t, std::string> checksums;
   for (const SqlMigration& m : migrations) checksums.emplace(m.version, Sha256::HexOf(m.sql));
   for (const auto& [version, recorded] : applied) {
     if (checksums.find(version) == checksums.end()) {

@@ -17,7 +17,8 @@
 namespace filesd::sqlite {
 
 // Maps a SQLite result code to a Status:
-//  * SQLITE_BUSY / SQLITE_LOCKED (still busy after the busy timeout), I/O errors, a full disk, a file
+//  * SQLITE_BUSY / SQLITE_LOCKED (still busy after the busy timeout), I/O errors, a full disk, a
+//  file
 //    that cannot be opened, out of memory: kUnavailable (retrying later may work);
 //  * constraint violations (unique, primary key, foreign key, check, not null): kConflict;
 //  * anything else (corruption, misuse, SQL errors): kInternal.
@@ -39,7 +40,9 @@ class Stmt {
   Stmt(sqlite3* db, sqlite3_stmt* stmt, const char* what) : db_(db), stmt_(stmt), what_(what) {}
   ~Stmt();
   Stmt(Stmt&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), what_(other.what_),
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        what_(other.what_),
         bind_rc_(other.bind_rc_) {}
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -47,6 +50,8 @@ class Stmt {
 
   void Bind(int index, int64_t value);
   void Bind(int index, std::string_view value);
+  void Bind(int index, const std::string& value) { Bind(index, std::string_view(value)); }
+  void Bind(int index, std::string&& value) = delete;  // would dangle: bound without a copy
   void Bind(int index, const std::optional<int64_t>& value);
   void Bind(int index, const std::optional<std::string>& value);
   void BindNull(int index);

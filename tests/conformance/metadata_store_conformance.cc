@@ -184,8 +184,7 @@ TEST_P(MetadataStoreConformanceTest, ListAscendingByCreatedAtThenId) {
   Create(NewFile(alpha().id, Id(1), 100));
   Create(NewFile(alpha().id, Id(4), 50));
   Create(NewFile(alpha().id, Id(3), 100));
-  META_ASSIGN_OR_FAIL(FileList list,
-                      store().ListFiles(alpha().id, Query(SortOrder::kAsc), kNow));
+  META_ASSIGN_OR_FAIL(FileList list, store().ListFiles(alpha().id, Query(SortOrder::kAsc), kNow));
   EXPECT_EQ(Ids(list), (std::vector<std::string>{Id(4), Id(1), Id(2), Id(3), Id(5)}));
   EXPECT_EQ(list.total, 5u);
   EXPECT_FALSE(list.has_more);
@@ -633,18 +632,21 @@ TEST_P(MetadataStoreConformanceTest, PurgeableFilesAreOldDeletionsAndExpiriesUnt
   EXPECT_EQ(rows[0].deleted_at, std::optional<int64_t>(kNow - 100));
   EXPECT_EQ(rows[0].blob_key, old_delete.blob_key);  // what the janitor deletes
 
-  META_ASSIGN_OR_FAIL(std::vector<FileRecord> first, store().ListPurgeableFiles(deleted_before, kNow, 1));
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> first,
+                      store().ListPurgeableFiles(deleted_before, kNow, 1));
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(first[0].id, Id(1));
   // Not purged yet: returned again (an interrupted janitor retries).
-  META_ASSIGN_OR_FAIL(std::vector<FileRecord> again, store().ListPurgeableFiles(deleted_before, kNow, 1));
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> again,
+                      store().ListPurgeableFiles(deleted_before, kNow, 1));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].id, Id(1));
 
   META_ASSERT_OK(store().PurgeFile(Id(1)));
   META_ASSERT_OK(store().PurgeFile(Id(1)));   // idempotent
   META_ASSERT_OK(store().PurgeFile(Id(99)));  // unknown: fine
-  META_ASSIGN_OR_FAIL(std::vector<FileRecord> after, store().ListPurgeableFiles(deleted_before, kNow, 10));
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> after,
+                      store().ListPurgeableFiles(deleted_before, kNow, 10));
   ids.clear();
   for (const FileRecord& f : after) ids.push_back(f.id);
   EXPECT_EQ(ids, (std::vector<std::string>{Id(2), Id(3)}));
@@ -694,8 +696,8 @@ TEST_P(MetadataStoreConformanceTest, ProjectQuotasCanBeSetAndCleared) {
 
 TEST_P(MetadataStoreConformanceTest, ApiKeysInsertGetListRevokeAndCount) {
   ApiKeyRecord k1{"keyaaaaaaaa1", alpha().id, std::string(64, '1'), 300, std::nullopt, kNow + 60};
-  ApiKeyRecord k2{"keyaaaaaaaa2", alpha().id, std::string(64, '2'), 100, std::nullopt,
-                  std::nullopt};
+  ApiKeyRecord k2{"keyaaaaaaaa2", alpha().id,  std::string(64, '2'), 100,
+                  std::nullopt,   std::nullopt};
   ApiKeyRecord k3{"keyaaaaaaaa3", beta().id, std::string(64, '3'), 200, std::nullopt, std::nullopt};
   META_ASSERT_OK(store().InsertApiKey(k1));
   META_ASSERT_OK(store().InsertApiKey(k2));

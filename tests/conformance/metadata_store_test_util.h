@@ -54,33 +54,33 @@ class ScratchDir {
 }  // namespace filesd::meta_test
 
 // Asserts that a Status or Result is OK, printing the status otherwise.
-#define META_ASSERT_OK(expr)                                                      \
-  do {                                                                            \
-    const auto& meta_assert_ok_ = (expr);                                         \
-    ASSERT_TRUE(::filesd::meta_test::StatusOf(meta_assert_ok_).ok())              \
+#define META_ASSERT_OK(expr)                                                           \
+  do {                                                                                 \
+    const auto& meta_assert_ok_ = (expr);                                              \
+    ASSERT_TRUE(::filesd::meta_test::StatusOf(meta_assert_ok_).ok())                   \
         << #expr << ": " << ::filesd::meta_test::StatusOf(meta_assert_ok_).ToString(); \
   } while (0)
 
-#define META_EXPECT_OK(expr)                                                      \
-  do {                                                                            \
-    const auto& meta_expect_ok_ = (expr);                                         \
-    EXPECT_TRUE(::filesd::meta_test::StatusOf(meta_expect_ok_).ok())              \
+#define META_EXPECT_OK(expr)                                                           \
+  do {                                                                                 \
+    const auto& meta_expect_ok_ = (expr);                                              \
+    EXPECT_TRUE(::filesd::meta_test::StatusOf(meta_expect_ok_).ok())                   \
         << #expr << ": " << ::filesd::meta_test::StatusOf(meta_expect_ok_).ToString(); \
   } while (0)
 
 // Expects a Status or Result to carry `expected_code` (a filesd::StatusCode).
-#define META_EXPECT_CODE(expr, expected_code)                                      \
-  do {                                                                             \
-    const auto& meta_expect_code_ = (expr);                                        \
-    EXPECT_EQ(::filesd::meta_test::StatusOf(meta_expect_code_).code(), expected_code) \
+#define META_EXPECT_CODE(expr, expected_code)                                            \
+  do {                                                                                   \
+    const auto& meta_expect_code_ = (expr);                                              \
+    EXPECT_EQ(::filesd::meta_test::StatusOf(meta_expect_code_).code(), expected_code)    \
         << #expr << ": " << ::filesd::meta_test::StatusOf(meta_expect_code_).ToString(); \
   } while (0)
 
 #define META_CONCAT_INNER_(a, b) a##b
 #define META_CONCAT_(a, b) META_CONCAT_INNER_(a, b)
 // Declares `lhs` from an OK Result's value, or fails the test (fatally) with the status.
-#define META_ASSIGN_OR_FAIL(lhs, expr)                                                       \
-  auto META_CONCAT_(meta_result_, __LINE__) = (expr);                                        \
-  ASSERT_TRUE(META_CONCAT_(meta_result_, __LINE__).ok())                                     \
-      << #expr << ": " << META_CONCAT_(meta_result_, __LINE__).status().ToString();          \
+#define META_ASSIGN_OR_FAIL(lhs, expr)                                              \
+  auto META_CONCAT_(meta_result_, __LINE__) = (expr);                               \
+  ASSERT_TRUE(META_CONCAT_(meta_result_, __LINE__).ok())                            \
+      << #expr << ": " << META_CONCAT_(meta_result_, __LINE__).status().ToString(); \
   lhs = std::move(META_CONCAT_(meta_result_, __LINE__)).value()

@@ -184,8 +184,8 @@ TEST_F(AuthenticatorTest, RevokedKeysAreRefused) {
 TEST_F(AuthenticatorTest, ExpiredKeysAreRefusedFromTheirExpiryOn) {
   META_ASSIGN_OR_FAIL(Project p, store_->EnsureProject("alpha", kNow));
   const GeneratedKey key = GenerateApiKey();
-  META_ASSERT_OK(store_->InsertApiKey(
-      {key.key_id, p.id, key.secret_hash, kNow, std::nullopt, kNow + 10}));
+  META_ASSERT_OK(
+      store_->InsertApiKey({key.key_id, p.id, key.secret_hash, kNow, std::nullopt, kNow + 10}));
   Authenticator auth(*store_, clock_);
   META_EXPECT_OK(auth.Authenticate(key.token));
   clock_.Set(kNow + 9);
@@ -220,9 +220,7 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Status UpdateFile(const FileRecord&, const FilePrecondition&, int64_t) override { return Down(); }
-  Status SoftDeleteFile(const std::string&, const std::string&, int64_t) override {
-    return Down();
-  }
+  Status SoftDeleteFile(const std::string&, const std::string&, int64_t) override { return Down(); }
   Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t, int64_t, size_t) override {
     return Down();
   }

@@ -7,9 +7,9 @@ namespace {
 
 TEST(RecordsTest, FileStatusNamesRoundTrip) {
   const std::pair<FileStatus, const char*> cases[] = {
-      {FileStatus::kPending, "pending"},       {FileStatus::kUploading, "uploading"},
-      {FileStatus::kUploaded, "uploaded"},     {FileStatus::kProcessing, "processing"},
-      {FileStatus::kProcessed, "processed"},   {FileStatus::kError, "error"},
+      {FileStatus::kPending, "pending"},     {FileStatus::kUploading, "uploading"},
+      {FileStatus::kUploaded, "uploaded"},   {FileStatus::kProcessing, "processing"},
+      {FileStatus::kProcessed, "processed"}, {FileStatus::kError, "error"},
   };
   for (const auto& [status, name] : cases) {
     EXPECT_EQ(FileStatusName(status), name);

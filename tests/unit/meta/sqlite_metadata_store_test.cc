@@ -67,8 +67,8 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAndDataSurvivesReopen) {
     META_ASSIGN_OR_FAIL(Project p, store->EnsureProject("alpha", kNow));
     project_id = p.id;
     META_ASSERT_OK(store->CreateFile(NewFile(p.id, "f1")));
-    META_ASSERT_OK(store->InsertApiKey({"abcdefghijkl", p.id, "hash", kNow, std::nullopt,
-                                        std::nullopt}));
+    META_ASSERT_OK(
+        store->InsertApiKey({"abcdefghijkl", p.id, "hash", kNow, std::nullopt, std::nullopt}));
   }
   const auto first = Recorded();
   ASSERT_EQ(first.size(), SqliteMigrations().size());
@@ -104,8 +104,8 @@ TEST_F(SqliteStoreTest, ConnectionsUseWalFullSyncAndForeignKeys) {
 TEST_F(SqliteStoreTest, ForeignKeysRefuseRowsOfMissingProjects) {
   META_ASSIGN_OR_FAIL(auto store, SqliteMetadataStore::Open(DbPath()));
   META_EXPECT_CODE(store->CreateFile(NewFile("no-such-project", "f1")), StatusCode::kConflict);
-  META_EXPECT_CODE(store->InsertApiKey({"abcdefghijkl", "no-such-project", "h", kNow,
-                                        std::nullopt, std::nullopt}),
+  META_EXPECT_CODE(store->InsertApiKey(
+                       {"abcdefghijkl", "no-such-project", "h", kNow, std::nullopt, std::nullopt}),
                    StatusCode::kConflict);
 }
 
@@ -161,8 +161,7 @@ TEST_F(SqliteStoreTest, SizesBeyondSignedSixtyFourBitsAreRefused) {
   FileRecord f = NewFile(p.id, "f1");
   f.bytes = kHuge;
   META_EXPECT_CODE(store->CreateFile(f), StatusCode::kInvalidArgument);
-  META_EXPECT_CODE(store->SetProjectQuota(p.id, kHuge, std::nullopt),
-                   StatusCode::kInvalidArgument);
+  META_EXPECT_CODE(store->SetProjectQuota(p.id, kHuge, std::nullopt), StatusCode::kInvalidArgument);
   constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   META_ASSERT_OK(store->SetProjectQuota(p.id, kMax, kMax));
   META_ASSIGN_OR_FAIL(Project got, store->GetProject(p.id));

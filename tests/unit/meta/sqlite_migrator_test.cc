@@ -39,10 +39,9 @@ class MigratorTest : public ::testing::Test {
       return rows;  // no table
     }
     while (sqlite3_step(s) == SQLITE_ROW) {
-      rows.push_back({sqlite3_column_int64(s, 0),
-                      reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
-                      reinterpret_cast<const char*>(sqlite3_column_text(s, 2)),
-                      sqlite3_column_int64(s, 3)});
+      rows.push_back(
+          {sqlite3_column_int64(s, 0), reinterpret_cast<const char*>(sqlite3_column_text(s, 1)),
+           reinterpret_cast<const char*>(sqlite3_column_text(s, 2)), sqlite3_column_int64(s, 3)});
     }
     sqlite3_finalize(s);
     return rows;
@@ -107,8 +106,8 @@ TEST_F(MigratorTest, AFailingMigrationLeavesNeitherSchemaNorRecord) {
   const Status s = ApplySqliteMigrations(db_, std::vector<SqlMigration>{kFirst, broken}, 100);
   EXPECT_EQ(s.code(), StatusCode::kInternal) << s.ToString();
   EXPECT_NE(s.message().find("migration 2 (broken)"), std::string::npos) << s.message();
-  EXPECT_TRUE(TableExists("a"));       // migration 1 committed on its own
-  EXPECT_FALSE(TableExists("half"));   // rolled back with its failing statement
+  EXPECT_TRUE(TableExists("a"));      // migration 1 committed on its own
+  EXPECT_FALSE(TableExists("half"));  // rolled back with its failing statement
   ASSERT_EQ(Recorded().size(), 1u);
   EXPECT_NE(sqlite3_get_autocommit(db_), 0);  // no transaction left open
 
@@ -128,8 +127,7 @@ TEST_F(MigratorTest, RefusesADatabaseWithANewerSchema) {
 TEST_F(MigratorTest, RefusesAMigrationEditedAfterItLanded) {
   META_ASSERT_OK(ApplySqliteMigrations(db_, std::vector<SqlMigration>{kFirst}, 100));
   const SqlMigration edited{1, "first", "CREATE TABLE a (x INTEGER, extra TEXT);"};
-  const Status s =
-      ApplySqliteMigrations(db_, std::vector<SqlMigration>{edited, kSecond}, 200);
+  const Status s = ApplySqliteMigrations(db_, std::vector<SqlMigration>{edited, kSecond}, 200);
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_NE(s.message().find("edited"), std::string::npos) << s.message();
   EXPECT_FALSE(TableExists("b"));  // refused before applying anything
