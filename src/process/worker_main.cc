@@ -1,0 +1,108 @@
+// filesd-worker: analyses one file and writes one JSON answer (worker_protocol.h) to stdout.
+//
+//   filesd-worker --path FILE --filename NAME [--limits JSON]
+//
+// It limits itself before it touches the file: address space (RLIMIT_AS = max_memory_bytes), CPU time
+// (RLIMIT_CPU = max_seconds rounded up, plus one), no file writes (RLIMIT_FSIZE = 0) and no core dumps.
+// Exit status: 0 when an answer was written (success or a clean failure), otherwise the codes of
+// isolated_runner.h. Started by RunIsolated; runnable by hand for debugging.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "process/isolated_runner.h"
+#include "process/process_file.h"
+#include "process/worker_protocol.h"
+
+namespace {
+
+using filesd::process::ProcessLimits;
+
+bool WriteAll(const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, s.data() + done, s.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool SetLimit(int resource, rlim_t soft, rlim_t hard) {
+  rlimit rl{soft, hard};
+  return ::setrlimit(resource, &rl) == 0;
+}
+
+bool ApplyLimits(const ProcessLimits& limits) {
+  const rlim_t cpu = static_cast<rlim_t>(std::ceil(limits.max_seconds)) + 1;
+  return SetLimit(RLIMIT_AS, limits.max_memory_bytes, limits.max_memory_bytes) &&
+         SetLimit(RLIMIT_CPU, cpu, cpu + 1) && SetLimit(RLIMIT_FSIZE, 0, 0) && SetLimit(RLIMIT_CORE, 0, 0);
+}
+
+int Usage(const char* message) {
+  std::fprintf(stderr,
+               "filesd-worker: %s\nusage: filesd-worker --path FILE --filename NAME [--limits JSON]\n",
+               message);
+  return filesd::process::kWorkerExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<std::string> path, filename;
+  std::string limits_json = "{}";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (i + 1 >= argc) return Usage("missing value");
+    if (arg == "--path") {
+      path = argv[++i];
+    } else if (arg == "--filename") {
+      filename = argv[++i];
+    } else if (arg == "--limits") {
+      limits_json = argv[++i];
+    } else {
+      return Usage("unknown argument");
+    }
+  }
+  if (!path || !filename) return Usage("--path and --filename are required");
+  filesd::Result<ProcessLimits> limits = filesd::process::LimitsFromJson(limits_json);
+  if (!limits.ok()) return Usage(limits.status().message().c_str());
+
+  // Limits first, before any byte of the file is read.
+  if (!ApplyLimits(*limits)) return Usage("cannot set resource limits");
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the process.
+  ::signal(SIGXFSZ, SIG_IGN);
+  ::setenv("VIPS_CONCURRENCY", "1", 0);
+  ::setenv("OMP_THREAD_LIMIT", "1", 0);
+
+  try {
+    filesd::Result<filesd::process::ProcessOutput> result =
+        filesd::process::ProcessFile(*path, *filename, *limits);
+    if (!WriteAll(filesd::process::EncodeWorkerAnswer(result))) return 1;
+    return 0;
+  } catch (const std::bad_alloc&) {
+    WriteAll(filesd::process::EncodeWorkerAnswer(
+        filesd::process::LimitExceeded("processing failed: the file exceeds the memory limit")));
+    return filesd::process::kWorkerExitOutOfMemory;
+  } catch (...) {
+    WriteAll(
+        filesd::process::EncodeWorkerAnswer(filesd::Internal("processing failed", "processing_crashed")));
+    return filesd::process::kWorkerExitException;
+  }
+}
