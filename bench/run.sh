@@ -4,6 +4,9 @@
 #       (dav_methods PUT); MB/s of each and the ratio (median of BENCH_UPLOAD_RUNS alternating runs);
 #   (b) filesd's peak RSS (VmHWM) during (a);
 #   (c) GET /v1/files/{id} with wrk vs nginx serving the same bytes as a static file; req/s and ratio;
+#   (d) the same file through upload sessions: Base64 appends of 5 MiB chunks over one keep-alive
+#       connection, and OpenAI parts of 64 MiB sent 4 at a time (bench/sessions_client.py), each
+#       beside the single-stream POST /v1/files of (a), with the ratio (target appends >= 0.5);
 #   plus, for scale, a raw disk write of the same file with dd (conv=fsync).
 # Prints figures and targets; asserts nothing (exit 0 unless a step could not run at all).
 #
@@ -183,6 +186,11 @@ read -r fd_rps fd_bad < <(run_wrk "$filesd_url/v1/files/$small_id")
 [ "$fd_bad" = 0 ] || log "filesd answered $fd_bad non-2xx responses during wrk"
 [ "$ng_bad" = 0 ] || log "nginx answered $ng_bad non-2xx responses during wrk"
 
+# --- (d) upload sessions: 5 MiB Base64 appends on one connection, and OpenAI parts (64 MiB, 4 at once) --
+log "upload sessions: appends (5 MiB chunks) and parts (64 MiB, 4 in parallel)"
+read -r app_mbps parts_mbps < <(python3 "$here/sessions_client.py" "$filesd_url" "$key" "$work/big.bin" \
+  2>>"$work/sessions.log" || echo "n/a n/a")
+
 # --- report --------------------------------------------------------------------------------------------
 fd_mbps=$(mbps "$size" "$fd_time")
 ng_mbps=$(mbps "$size" "$ng_time")
@@ -208,6 +216,10 @@ printf '%-34s %14s %18s %8s %10s %6s\n' "(b) filesd peak RSS (VmHWM), MiB" "$hwm
 printf '%-34s %14s %18s %8s %10s %6s\n' "(c) GET /v1/files/{id}, req/s" "$fd_rps" "$ng_rps (nginx)" "$get_ratio" ">= 0.5" \
   "$(meets "$get_ratio" '>=' 0.5)"
 printf '%-34s %14s %18s\n' "    raw disk write dd fsync, MB/s" "-" "$dd_mbps (dd)"
+printf '%-34s %14s %18s %8s %10s %6s\n' "(d) session appends 5 MiB, MB/s" "$app_mbps" "$fd_mbps (POST)" \
+  "$(ratio "$app_mbps" "$fd_mbps")" ">= 0.5" "$(meets "$(ratio "$app_mbps" "$fd_mbps")" '>=' 0.5)"
+printf '%-34s %14s %18s %8s %10s %6s\n' "(d) OpenAI parts 64 MiB x4, MB/s" "$parts_mbps" "$fd_mbps (POST)" \
+  "$(ratio "$parts_mbps" "$fd_mbps")" "-" "-"
 echo
 echo "upload seconds, median of $upload_runs: filesd ${fd_time} (runs: ${fd_times[*]}; last HTTP $fd_code)," \
   "nginx ${ng_time} (runs: ${ng_times[*]}; last HTTP $ng_code); filesd RSS before the uploads ${rss_before_mib} MiB"

@@ -1,6 +1,7 @@
 // Composition root: the only place that names concrete stores. Parses the command line, wires the
 // services, and runs the server or a key-management command.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +16,7 @@
 
 #include "api/analyzer.h"
 #include "api/api.h"
+#include "api/isolated_analyzer.h"
 #include "api/metrics.h"
 #include "base/clock.h"
 #include "blob/local_blob_store.h"
@@ -24,6 +26,8 @@
 #include "meta/sqlite_metadata_store.h"
 #include "net/access_log.h"
 #include "net/http_server.h"
+#include "upload/hmac_url_signer.h"
+#include "upload/signing_secret.h"
 
 namespace filesd {
 namespace {
@@ -117,6 +121,33 @@ Status CreateFirstKeyIfNone(MetadataStore& meta, const Clock& clock, const Serve
   return Status::Ok();
 }
 
+// filesd-worker in the directory of the running filesd executable.
+Result<std::string> DefaultWorkerPath() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return Unavailable("cannot find the filesd executable: " + ec.message());
+  return (self.parent_path() / "filesd-worker").string();
+}
+
+// The URL signing key: --url-signing-secret, or the one kept in <data-dir>/secret.
+Result<std::unique_ptr<HmacUrlSigner>> NewUrlSigner(const ServeConfig& config) {
+  std::string secret = config.url_signing_secret;
+  if (secret.empty()) {
+    FILESD_ASSIGN_OR_RETURN(secret, LoadOrCreateSigningSecret(config.data_dir));
+  }
+  return HmacUrlSigner::Create(std::move(secret));
+}
+
+// What signed upload URLs start with: --public-base-url, else the listen address (with port 0 the
+// port is not known yet, and the handler uses the request's Host instead).
+std::string PublicBaseUrl(const ServeConfig& config) {
+  if (!config.public_base_url.empty()) return config.public_base_url;
+  if (config.port == 0) return "";
+  const std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
+                                                                      : config.host;
+  return "http://" + host + ":" + std::to_string(config.port);
+}
+
 // Runs the janitor every interval on the blocking pool, until cancelled.
 class JanitorLoop {
  public:
@@ -173,10 +204,29 @@ int RunServe(ServeConfig config) {
   auto blobs = LocalBlobStore::Open(config.data_dir);
   if (!blobs.ok()) return Fail(blobs.status());
 
+  auto signer = NewUrlSigner(config);
+  if (!signer.ok()) return Fail(signer.status());
+  std::string worker_path = config.worker_path;
+  if (worker_path.empty()) {
+    auto found = DefaultWorkerPath();
+    if (!found.ok()) return Fail(found.status());
+    worker_path = std::move(found).value();
+  }
+  if (::access(worker_path.c_str(), X_OK) != 0) {
+    return Fail(Unavailable("the file-analysis worker " + worker_path +
+                            " is not an executable; build filesd-worker or pass --worker-path"));
+  }
+
   SystemClock clock;
   Authenticator auth(**meta, clock);
   Metrics metrics;
-  NoAnalysis analyzer;
+  IsolatedAnalyzerOptions analyzer_options;
+  analyzer_options.worker_path = worker_path;
+  LocalBlobStore* local_blobs = blobs->get();
+  analyzer_options.local_path = [local_blobs](const std::string& key) {
+    return local_blobs->LocalPath(key);
+  };
+  IsolatedAnalyzer analyzer(**blobs, **meta, clock, &metrics, std::move(analyzer_options));
   Services services;
   services.blobs = blobs->get();
   services.meta = meta->get();
@@ -184,7 +234,11 @@ int RunServe(ServeConfig config) {
   services.clock = &clock;
   services.metrics = &metrics;
   services.analyzer = &analyzer;
+  services.url_signer = signer->get();
   services.options.max_file_bytes = config.max_file_bytes;
+  services.options.public_base_url = PublicBaseUrl(config);
+  services.options.upload_url_ttl_seconds = config.upload_url_ttl_seconds;
+  services.options.session_ttl_seconds = config.session_ttl_seconds;
   Api api(services);
 
   ServerOptions options;

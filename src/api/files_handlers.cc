@@ -173,11 +173,24 @@ Dispatch FileContent(RequestContext& ctx) {
   auto reader = ctx.services.blobs->NewReader(f->blob_key);
   if (!reader.ok()) {
     if (reader.status().code() == StatusCode::kNotFound) {
+      // An upload session that has no appended byte yet has no blob yet: its content is empty.
+      if (f->status == FileStatus::kUploading && f->bytes == 0) {
+        Response empty;
+        empty.header.result(http::status::ok);
+        empty.head_only = ctx.head.header.method() == http::verb::head;
+        empty.header.set(http::field::content_type,
+                         f->mime_type.empty() ? "application/octet-stream" : f->mime_type);
+        return Answer(std::move(empty));
+      }
       return Fail(ctx, Internal("content of file is missing from storage", "content_missing"));
     }
     return Fail(ctx, reader.status());
   }
-  const uint64_t size = (*reader)->size_bytes();
+  // While a session is open, the metadata size is the truth: the blob may hold a torn tail beyond it
+  // (API.md section 5, blob_store.h AppendableBlobs).
+  const uint64_t size = f->status == FileStatus::kUploading
+                            ? std::min<uint64_t>((*reader)->size_bytes(), f->bytes)
+                            : (*reader)->size_bytes();
   const auto& req = ctx.head.header;
 
   Response r;

@@ -14,6 +14,20 @@ Dispatch RetrieveFile(RequestContext& ctx);     // GET /v1/files/{id}
 Dispatch DeleteFile(RequestContext& ctx);       // DELETE /v1/files/{id}
 Dispatch FileContent(RequestContext& ctx);      // GET|HEAD /v1/files/{id}/content
 
+// Pre-signed upload flow (API.md section 4), in the {"success":false,"error":...} envelope, and the
+// text for chat services (section 7). presigned_handlers.cc.
+Dispatch CreateUploadUrl(RequestContext& ctx);  // POST /v1/files/upload-url (JSON)
+Dispatch PutSignedUpload(RequestContext& ctx);  // PUT /v1/files/upload/{file}?...&sig= (no API key)
+Dispatch ConfirmUpload(RequestContext& ctx);    // POST /v1/files/confirm-upload (JSON)
+Dispatch FileText(RequestContext& ctx);         // GET /v1/files/{id}/text
+
+// Upload sessions and OpenAI Uploads (API.md section 5). session_handlers.cc.
+Dispatch CreateUploadSession(RequestContext& ctx);    // POST /v1/uploads (JSON)
+Dispatch AppendUploadChunk(RequestContext& ctx);      // PUT /v1/uploads/{id} {"data","offset"}
+Dispatch AddUploadPart(RequestContext& ctx);          // POST /v1/uploads/{id}/parts (multipart)
+Dispatch CompleteUploadSession(RequestContext& ctx);  // POST /v1/uploads/{id}/complete (JSON)
+Dispatch CancelUploadSession(RequestContext& ctx);    // POST /v1/uploads/{id}/cancel
+
 // Operations (API.md section 9); no authentication.
 Dispatch Healthz(RequestContext& ctx);
 Dispatch Readyz(RequestContext& ctx);

@@ -23,6 +23,7 @@ struct Route {
 };
 
 constexpr auto kOpenAi = ErrorEnvelope::kOpenAi;
+constexpr auto kPresigned = ErrorEnvelope::kPresigned;
 
 // clang-format off
 const std::array kRoutes = {
@@ -35,6 +36,25 @@ const std::array kRoutes = {
   Route{http::verb::delete_,"/v1/files/{}",           "files.delete",    kOpenAi, true,  handlers::DeleteFile},
   Route{http::verb::get,    "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
   Route{http::verb::head,   "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
+  Route{http::verb::get,    "/v1/files/{}/text",      "files.text",      kOpenAi, true,  handlers::FileText},
+  // Pre-signed flow (API.md section 4). The PUT carries no API key: its URL is signed.
+  Route{http::verb::post,   "/v1/files/upload-url",     "files.upload_url",     kPresigned, true,  handlers::CreateUploadUrl},
+  Route{http::verb::put,    "/v1/files/upload/{}",      "files.upload_put",     kPresigned, false, handlers::PutSignedUpload},
+  Route{http::verb::post,   "/v1/files/confirm-upload", "files.confirm_upload", kPresigned, true,  handlers::ConfirmUpload},
+  // Upload sessions and OpenAI Uploads (API.md section 5); the seed's bare paths answer too.
+  Route{http::verb::post,   "/v1/uploads",             "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession},
+  Route{http::verb::put,    "/v1/uploads/{}",          "uploads.append",   kOpenAi, true,  handlers::AppendUploadChunk},
+  Route{http::verb::post,   "/v1/uploads/{}/parts",    "uploads.part",     kOpenAi, true,  handlers::AddUploadPart},
+  Route{http::verb::post,   "/v1/uploads/{}/complete", "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession},
+  Route{http::verb::post,   "/v1/uploads/{}/cancel",   "uploads.cancel",   kOpenAi, true,  handlers::CancelUploadSession},
+  Route{http::verb::post,   "/uploads",                "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession},
+  Route{http::verb::put,    "/uploads/{}",             "uploads.append",   kOpenAi, true,  handlers::AppendUploadChunk},
+  Route{http::verb::post,   "/uploads/{}/parts",       "uploads.part",     kOpenAi, true,  handlers::AddUploadPart},
+  Route{http::verb::post,   "/uploads/{}/complete",    "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession},
+  Route{http::verb::post,   "/uploads/{}/cancel",      "uploads.cancel",   kOpenAi, true,  handlers::CancelUploadSession},
+  Route{http::verb::get,    "/files/{}",               "files.retrieve",   kOpenAi, true,  handlers::RetrieveFile},
+  Route{http::verb::get,    "/files/{}/content",       "files.content",    kOpenAi, true,  handlers::FileContent},
+  Route{http::verb::head,   "/files/{}/content",       "files.content",    kOpenAi, true,  handlers::FileContent},
 };
 // clang-format on
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
@@ -13,11 +14,19 @@ namespace filesd {
 class Authenticator;
 class Metrics;
 class FileAnalyzer;
+class UrlSigner;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
   // Multipart framing allowed on top of max_file_bytes before a Content-Length is refused up front.
   uint64_t multipart_overhead_bytes = 1 << 20;
+  // Pre-signed flow (API.md section 4): what signed upload URLs start with ("http://host:port", no
+  // trailing '/'); empty means "http://" + the request's Host header.
+  std::string public_base_url;
+  // Lifetime of a signed upload URL, in seconds.
+  int64_t upload_url_ttl_seconds = 60;
+  // Upload sessions (API.md section 5): seconds until a session's file expires.
+  int64_t session_ttl_seconds = 86400;
 };
 
 struct Services {
@@ -27,6 +36,7 @@ struct Services {
   Clock* clock = nullptr;
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
+  UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
   ApiOptions options;
 };
 

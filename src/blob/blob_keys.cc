@@ -8,6 +8,8 @@ std::string NewContentKey(std::string_view file_id) {
   return "content/" + std::string(file_id) + "/" + NewUuidV4();
 }
 
+std::string TextKey(std::string_view file_id) { return "text/" + std::string(file_id); }
+
 bool IsValidKey(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
   size_t segment_len = 0;

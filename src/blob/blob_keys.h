@@ -12,6 +12,11 @@ namespace filesd::blob_keys {
 // the file's content, so a failed or racing upload can never overwrite visible content.
 std::string NewContentKey(std::string_view file_id);
 
+// The key of the text extracted from a file's content (API.md section 7): "text/<file_id>".
+// Deterministic, since the file row has no column for it: analysing the file again replaces the text
+// atomically (BlobStore commit semantics), and whoever purges the file deletes this key too.
+std::string TextKey(std::string_view file_id);
+
 // True when `key` is well formed: segments of [a-z0-9-] separated by single '/', no empty segment,
 // no "." or "..", at most 255 bytes. Stores refuse any other key with kInvalidArgument.
 bool IsValidKey(std::string_view key);

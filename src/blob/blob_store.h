@@ -52,6 +52,28 @@ class BlobReader {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
 };
 
+// Optional ability of a store: durable in-place appends to one key, for upload sessions (API.md
+// section 5). The caller's metadata holds the authoritative size of the content; the store may hold
+// a longer, torn tail that a crash left between an append and the metadata update, and every append
+// cuts it. Content under an appendable key is never replaced, only extended, so the first
+// `expected_size` bytes a caller has recorded never change.
+class AppendableBlobs {
+ public:
+  virtual ~AppendableBlobs() = default;
+  // Makes `key` hold exactly its first `expected_size` bytes followed by `data` (anything beyond
+  // `expected_size` is cut first), and makes that durable (survives a crash of the process and the
+  // OS) before returning the new size, expected_size + data.size(). With expected_size == 0 the key
+  // is created if absent. Empty `data` only cuts the tail (and syncs).
+  // Errors: kConflict if the key holds fewer than `expected_size` bytes (or is absent while
+  // expected_size > 0); kInvalidArgument for a malformed key; kUnavailable/kInternal as the store's
+  // other writes. After an error the first `expected_size` bytes are unchanged; a tail may remain.
+  // REQUIRES: the caller serialises appends to one key (two concurrent appends to a key may leave
+  // either's bytes). Appends to different keys may run concurrently. Readers opened on the key see
+  // a prefix of the content that is at least as long as what was durable when they opened it.
+  virtual Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
+                                    std::string_view data) = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -70,6 +92,9 @@ class BlobStore {
   virtual Result<size_t> RemoveAbandonedWrites() = 0;
   // OK when the store is reachable and writable; used by /readyz.
   virtual Status CheckReady() = 0;
+  // The store's append ability, or nullptr when it has none (then upload sessions answer an error).
+  // The pointer lives as long as the store.
+  virtual AppendableBlobs* appendable() { return nullptr; }
 };
 
 }  // namespace filesd

@@ -435,6 +435,75 @@ Result<size_t> LocalBlobStore::RemoveAbandonedWrites() {
   return removed;
 }
 
+Result<uint64_t> LocalBlobStore::AppendAt(const std::string& key, uint64_t expected_size,
+                                          std::string_view data) {
+  if (!blob_keys::IsValidKey(key)) return InvalidKey();
+  const uint64_t new_size = expected_size + data.size();
+  const std::string path = shared_->BlobPath(key);
+  const std::vector<std::string_view> parents = ParentDirsOf(key);
+  int fd = -1;
+  bool created = false;
+  for (int attempt = 1;; ++attempt) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) break;
+    if (errno != ENOENT) return ErrnoToStatus("open", errno);
+    if (expected_size > 0) return Conflict("appendable blob is shorter than expected");
+    // A racing Delete may remove a parent directory between our mkdir and our open: retry.
+    for (std::string_view dir : parents) {
+      bool made = false;
+      FILESD_RETURN_IF_ERROR(MakeDir(shared_->BlobPath(dir), &made));
+    }
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+    if (fd >= 0) {
+      created = true;
+      break;
+    }
+    if (errno == EEXIST) continue;  // someone created it meanwhile: open it as existing
+    if (errno != ENOENT || attempt >= kRenameAttempts) return ErrnoToStatus("create", errno);
+  }
+  Status status = [&]() -> Status {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoToStatus("stat", errno);
+    if (!S_ISREG(st.st_mode)) return Conflict("appendable blob is not a regular file");
+    const auto current = static_cast<uint64_t>(st.st_size);
+    if (current < expected_size) return Conflict("appendable blob is shorter than expected");
+    if (current > expected_size) {
+      // A torn tail: bytes of an append whose metadata update never happened.
+      while (::ftruncate(fd, static_cast<off_t>(expected_size)) != 0) {
+        if (errno != EINTR) return ErrnoToStatus("truncate", errno);
+      }
+    }
+    uint64_t offset = expected_size;
+    while (!data.empty()) {
+      const size_t want = std::min(data.size(), kMaxIoBytes);
+      const ssize_t n = ::pwrite(fd, data.data(), want, static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus("write", errno);
+      }
+      if (n == 0) return ErrnoToStatus("write", EIO);
+      data.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    while (::fdatasync(fd) != 0) {
+      if (errno != EINTR) return ErrnoToStatus("sync", errno);
+    }
+    return Status::Ok();
+  }();
+  Status closed = CloseFd(fd);
+  FILESD_RETURN_IF_ERROR(status);
+  FILESD_RETURN_IF_ERROR(closed);
+  if (created) {
+    // The new name (and any new directory) must reach the disk too.
+    FILESD_RETURN_IF_ERROR(FsyncDir(path.substr(0, path.rfind('/'))));
+    for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
+      const std::string dir = shared_->BlobPath(*it);
+      FILESD_RETURN_IF_ERROR(FsyncDir(dir.substr(0, dir.rfind('/'))));
+    }
+  }
+  return new_size;
+}
+
 Status LocalBlobStore::CheckReady() {
   if (!IsDirectory(shared_->blobs_dir)) return Unavailable("blob directory is missing");
   const std::string name = shared_->RegisterTempName(".probe");

@@ -9,12 +9,15 @@
 // Durability: Commit() runs fdatasync on the content, renames it into place, then fsyncs every
 // directory from the blob's parent up to blobs/, so after Commit() returns OK the content and its
 // name survive a crash of the process or of the OS.
+// A Commit() that fails after the rename (a directory fsync failed) leaves the content visible but
+// maybe not durable; callers treat such a key as garbage for the janitor (keys are never reused).
 //
 // Throughput: appends go straight from the caller's buffer to write(2), never copied; large appends
 // are hashed on a helper thread at the same time (OverlappedSha256), so a 1 GiB upload costs
-// max(copy, hash) rather than their sum. Every kWritebackWindowBytes the writer asks the kernel to
-// start writing the finished window back (sync_file_range(SYNC_FILE_RANGE_WRITE)), so the disk works
-// while the upload streams and the final fdatasync has only the tail left.
+// max(copy, hash) rather than their sum (appends of at least OverlappedSha256::kMinOverlapBytes;
+// smaller ones are hashed inline). Every kWritebackWindowBytes the writer asks the kernel to
+// start writing the finished window back (sync_file_range(SYNC_FILE_RANGE_WRITE)), so the disk
+// works while the upload streams and the final fdatasync has only the tail left.
 //
 // Errors: ENOSPC/EDQUOT answer kUnavailable with reason "storage_full"; EIO, and the errors of a
 // store folder that is missing, read-only or not a folder (EROFS, EACCES, EPERM, ENOTDIR, ENOENT),
@@ -46,7 +49,11 @@ struct Shared;
 Status ErrnoToStatus(std::string_view step, int err);
 }  // namespace local_blob_internal
 
-class LocalBlobStore : public BlobStore {
+// Appends (AppendableBlobs): AppendAt() opens blobs/<key> in place, cuts it to the expected size
+// (ftruncate), writes the data at that offset (pwrite), fdatasyncs the file and, when it created the
+// file, fsyncs its directories up to blobs/. Appendable keys are never renamed over, so a reader
+// opened before an append keeps a valid prefix (its size is fixed when opened).
+class LocalBlobStore : public BlobStore, public AppendableBlobs {
  public:
   // Bytes between two writeback kicks of a writer.
   static constexpr uint64_t kWritebackWindowBytes = 8u << 20;
@@ -69,6 +76,9 @@ class LocalBlobStore : public BlobStore {
   Status Delete(const std::string& key) override;
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
+  AppendableBlobs* appendable() override { return this; }
+  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
+                            std::string_view data) override;
 
   // The path where the committed content of `key` lives (whether or not it exists), for a local
   // consumer such as the processing worker that wants to hand a file to a library. The path is only

@@ -131,6 +131,28 @@ Status MemoryBlobStore::Delete(const std::string& key) {
   return Status::Ok();
 }
 
+Result<uint64_t> MemoryBlobStore::AppendAt(const std::string& key, uint64_t expected_size,
+                                           std::string_view data) {
+  if (!blob_keys::IsValidKey(key)) return InvalidKey();
+  std::shared_ptr<const std::string> old;  // Freed outside the lock.
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto it = state_->blobs.find(key);
+  if (it == state_->blobs.end()) {
+    if (expected_size > 0) return Conflict("appendable blob is shorter than expected");
+    it = state_->blobs.emplace(key, std::make_shared<const std::string>()).first;
+  }
+  if (it->second->size() < expected_size) {
+    return Conflict("appendable blob is shorter than expected");
+  }
+  auto next = std::make_shared<std::string>();
+  next->reserve(expected_size + data.size());
+  next->append(*it->second, 0, expected_size);
+  next->append(data);
+  old = std::move(it->second);
+  it->second = std::move(next);
+  return expected_size + data.size();
+}
+
 Result<size_t> MemoryBlobStore::RemoveAbandonedWrites() { return size_t{0}; }
 
 Status MemoryBlobStore::CheckReady() { return Status::Ok(); }

@@ -15,7 +15,9 @@
 
 namespace filesd {
 
-class MemoryBlobStore : public BlobStore {
+// Appends (AppendableBlobs) copy the kept prefix and the new bytes into a new immutable version, so
+// readers keep the version they opened; O(size) per append, which is fine for tests.
+class MemoryBlobStore : public BlobStore, public AppendableBlobs {
  public:
   MemoryBlobStore();
   ~MemoryBlobStore() override;
@@ -30,6 +32,9 @@ class MemoryBlobStore : public BlobStore {
   // Writers of this store cannot outlive the process, so there is never anything to remove: 0.
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
+  AppendableBlobs* appendable() override { return this; }
+  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
+                            std::string_view data) override;
 
   // For tests: every committed key, sorted.
   std::vector<std::string> ListKeys() const;

@@ -44,6 +44,16 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
   Flag(serve_cmd, "pool-threads", &serve.pool_threads, "Threads doing blocking store work");
   Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
+  Flag(serve_cmd, "public-base-url", &serve.public_base_url,
+       "Scheme, host and port that signed upload URLs start with (default http://LISTEN)");
+  Flag(serve_cmd, "session-ttl", &serve.session_ttl_seconds,
+       "Seconds until an upload session's file expires and is deleted");
+  Flag(serve_cmd, "upload-url-ttl", &serve.upload_url_ttl_seconds,
+       "Seconds a signed upload URL stays valid");
+  Flag(serve_cmd, "url-signing-secret", &serve.url_signing_secret,
+       "Secret (32+ bytes) that signs upload URLs (default: generated once in DATA_DIR/secret)");
+  Flag(serve_cmd, "worker-path", &serve.worker_path,
+       "The filesd-worker executable (default: next to filesd)");
 
   KeysCommand keys;
   CLI::App* keys_cmd = app.add_subcommand("keys", "Create, list and revoke API keys");
@@ -107,9 +117,21 @@ std::vector<std::string> Validate(ServeConfig& c) {
   if (c.idle_timeout_seconds < 1) problems.push_back("--idle-timeout must be at least 1");
   if (c.deleted_retention_seconds < 0) problems.push_back("--deleted-retention must be >= 0");
   if (c.janitor_interval_seconds < 1) problems.push_back("--janitor-interval must be at least 1");
+  if (c.session_ttl_seconds < 1) problems.push_back("--session-ttl must be at least 1");
   if (c.orphan_grace_seconds < 0) problems.push_back("--orphan-grace must be >= 0");
   if (c.io_threads < 1 || c.io_threads > 64) problems.push_back("--io-threads must be 1..64");
   if (c.pool_threads < 1 || c.pool_threads > 256) problems.push_back("--pool-threads must be 1..256");
+  if (c.upload_url_ttl_seconds < 1 || c.upload_url_ttl_seconds > 7 * 24 * 3600) {
+    problems.push_back("--upload-url-ttl must be from 1 to 604800 seconds");
+  }
+  while (!c.public_base_url.empty() && c.public_base_url.back() == '/') c.public_base_url.pop_back();
+  if (!c.public_base_url.empty() && !c.public_base_url.starts_with("http://") &&
+      !c.public_base_url.starts_with("https://")) {
+    problems.push_back("--public-base-url must start with http:// or https://");
+  }
+  if (!c.url_signing_secret.empty() && c.url_signing_secret.size() < 32) {
+    problems.push_back("--url-signing-secret must be at least 32 bytes long");
+  }
   return problems;
 }
 

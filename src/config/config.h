@@ -26,6 +26,14 @@ struct ServeConfig {
   unsigned io_threads = 2;
   unsigned pool_threads = 8;
   bool access_log = true;
+  // Pre-signed upload flow (API.md section 4).
+  std::string public_base_url;      // what upload URLs start with; "" = "http://" + listen
+  int64_t upload_url_ttl_seconds = 60;
+  // Upload sessions (API.md section 5): seconds until a session's file expires.
+  int64_t session_ttl_seconds = 86400;
+  std::string url_signing_secret;   // "" = the 32 random bytes kept in <data-dir>/secret
+  // The file-analysis worker; "" = filesd-worker next to the filesd executable.
+  std::string worker_path;
 };
 
 struct KeysCommand {

@@ -13,6 +13,10 @@ Result<JanitorReport> Janitor::RunOnce() {
                                  options_.batch_size));
     for (const FileRecord& f : batch) {
       if (!f.blob_key.empty()) FILESD_RETURN_IF_ERROR(blobs_.Delete(f.blob_key));
+      // Parts staged by an upload session: their blobs, then (PurgeFile cascades) their rows.
+      FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, meta_.ListUploadParts(f.id));
+      for (const UploadPartRecord& p : parts) FILESD_RETURN_IF_ERROR(blobs_.Delete(p.blob_key));
+      FILESD_RETURN_IF_ERROR(meta_.DeleteUploadParts(f.id));
       FILESD_RETURN_IF_ERROR(meta_.PurgeFile(f.id));
       ++report.files_purged;
     }

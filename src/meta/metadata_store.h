@@ -84,6 +84,20 @@ class MetadataStore {
   // Removes the row for good. Idempotent.
   virtual Status PurgeFile(const std::string& file_id) = 0;
 
+  // ---- upload parts (sessions, API.md section 5) ----
+  // Adds a part to the session `part.file_id` of `project_id` and removes the blob intent of
+  // `part.blob_key`, in one transaction, if the file is visible at `now`, has status uploading and
+  // no appended content (bytes == 0): a session uses parts or appends, never both.
+  // kNotFound if the file is not visible; kConflict if it is not uploading or has bytes, or if the
+  // part id exists.
+  virtual Status AddUploadPart(const std::string& project_id, const UploadPartRecord& part,
+                               int64_t now) = 0;
+  // Every part of a file, visible or not, in (created_at, id) order. Empty if none (or no file).
+  virtual Result<std::vector<UploadPartRecord>> ListUploadParts(const std::string& file_id) = 0;
+  // Removes every part row of a file (their blobs are the caller's to delete first). Idempotent.
+  // PurgeFile() removes them too.
+  virtual Status DeleteUploadParts(const std::string& file_id) = 0;
+
   // Bytes and count of visible files of a project at `now`.
   struct Usage {
     uint64_t bytes = 0;

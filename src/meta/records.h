@@ -71,6 +71,16 @@ struct FileList {
   bool has_more = false;  // more matching files after the last one returned
 };
 
+// One part of an upload session (OpenAI Uploads, API.md section 5): staged content in its own blob
+// until the session completes.
+struct UploadPartRecord {
+  std::string id;        // "part_<uuid>"
+  std::string file_id;   // the session's file
+  uint64_t bytes = 0;
+  std::string blob_key;
+  int64_t created_at = 0;
+};
+
 // Conditions for a conditional update; each set field must hold for the update to apply.
 struct FilePrecondition {
   std::optional<FileStatus> status;

@@ -52,6 +52,10 @@ enum class Sql : int {
   kPurgeFile,
   kUsage,
   kReady,
+  kGetSessionState,
+  kInsertUploadPart,
+  kListUploadParts,
+  kDeleteUploadParts,
   kCount,
 };
 
@@ -148,6 +152,16 @@ constexpr SqlText kSqlTexts[] = {
      "SELECT count(*), coalesce(sum(bytes), 0) FROM files "
      "WHERE project_id = ?1 AND " FILESD_VISIBLE_AT("?2")},
     {Sql::kReady, "ready", "SELECT count(*) FROM schema_migrations"},
+    {Sql::kGetSessionState, "get upload session",
+     "SELECT status, bytes FROM files "
+     "WHERE id = ?1 AND project_id = ?2 AND " FILESD_VISIBLE_AT("?3")},
+    {Sql::kInsertUploadPart, "insert upload part",
+     "INSERT INTO upload_parts (id, file_id, bytes, blob_key, created_at) "
+     "VALUES (?1, ?2, ?3, ?4, ?5)"},
+    {Sql::kListUploadParts, "list upload parts",
+     "SELECT id, file_id, bytes, blob_key, created_at FROM upload_parts WHERE file_id = ?1 "
+     "ORDER BY created_at, id"},
+    {Sql::kDeleteUploadParts, "delete upload parts", "DELETE FROM upload_parts WHERE file_id = ?1"},
 };
 // clang-format on
 
@@ -824,6 +838,67 @@ Result<std::vector<FileRecord>> SqliteMetadataStore::ListPurgeableFiles(int64_t 
 Status SqliteMetadataStore::PurgeFile(const std::string& file_id) {
   return Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kPurgeFile));
+    stmt.Bind(1, file_id);
+    return stmt.Run();
+  });
+}
+
+// ---- upload parts ----
+
+Status SqliteMetadataStore::AddUploadPart(const std::string& project_id,
+                                          const UploadPartRecord& part, int64_t now) {
+  if (part.bytes > kMaxStoredUnsigned) return InvalidArgument("part size out of range");
+  return Write([&](Connection& c) -> Status {
+    {
+      FILESD_ASSIGN_OR_RETURN(sqlite::Stmt get, c.Use(Sql::kGetSessionState));
+      get.Bind(1, part.file_id);
+      get.Bind(2, project_id);
+      get.Bind(3, now);
+      FILESD_ASSIGN_OR_RETURN(bool row, get.Step());
+      if (!row) return sqlite::NoSuchFile(part.file_id);
+      if (get.TextView(0) != FileStatusName(FileStatus::kUploading)) {
+        return Conflict("The upload session is no longer open");
+      }
+      if (get.Int64(1) != 0) {
+        return Conflict("The upload session already has appended content; it cannot take parts");
+      }
+    }
+    {
+      FILESD_ASSIGN_OR_RETURN(sqlite::Stmt insert, c.Use(Sql::kInsertUploadPart));
+      insert.Bind(1, part.id);
+      insert.Bind(2, part.file_id);
+      insert.Bind(3, static_cast<int64_t>(part.bytes));
+      insert.Bind(4, part.blob_key);
+      insert.Bind(5, part.created_at);
+      FILESD_RETURN_IF_ERROR(insert.Run());  // a taken id is kConflict
+    }
+    return sqlite::RemoveIntent(c, part.blob_key);
+  });
+}
+
+Result<std::vector<UploadPartRecord>> SqliteMetadataStore::ListUploadParts(
+    const std::string& file_id) {
+  return Read([&](Connection& c) -> Result<std::vector<UploadPartRecord>> {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListUploadParts));
+    stmt.Bind(1, file_id);
+    std::vector<UploadPartRecord> parts;
+    while (true) {
+      FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return parts;
+      UploadPartRecord p;
+      p.id = stmt.Text(0);
+      p.file_id = stmt.Text(1);
+      p.bytes = static_cast<uint64_t>(stmt.Int64(2));
+      p.blob_key = stmt.Text(3);
+      p.created_at = stmt.Int64(4);
+      parts.push_back(std::move(p));
+    }
+  });
+}
+
+Status SqliteMetadataStore::DeleteUploadParts(const std::string& file_id) {
+  return Write([&](Connection& c) -> Status {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kDeleteUploadParts));
     stmt.Bind(1, file_id);
     return stmt.Run();
   });

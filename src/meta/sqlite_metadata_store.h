@@ -89,6 +89,10 @@ class SqliteMetadataStore final : public MetadataStore {
                                                      size_t limit) override;
   Status PurgeFile(const std::string& file_id) override;
 
+  Status AddUploadPart(const std::string& project_id, const UploadPartRecord& part,
+                       int64_t now) override;
+  Result<std::vector<UploadPartRecord>> ListUploadParts(const std::string& file_id) override;
+  Status DeleteUploadParts(const std::string& file_id) override;
   Result<Usage> GetUsage(const std::string& project_id, int64_t now) override;
   Status CheckReady() override;
 

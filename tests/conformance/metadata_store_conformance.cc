@@ -817,4 +817,84 @@ TEST_P(MetadataStoreConformanceTest, ConcurrentCreatesFromEightThreadsAllLand) {
                              }));
 }
 
+// ---- upload parts ----
+
+namespace {
+UploadPartRecord Part(const std::string& id, const std::string& file_id, uint64_t bytes,
+                      int64_t created_at) {
+  UploadPartRecord p;
+  p.id = id;
+  p.file_id = file_id;
+  p.bytes = bytes;
+  p.blob_key = "content/" + file_id + "/" + id.substr(5);
+  p.created_at = created_at;
+  return p;
+}
+}  // namespace
+
+TEST_P(MetadataStoreConformanceTest, UploadPartsAddListDeleteAndCascadeOnPurge) {
+  FileRecord session = NewFile(alpha().id, Id(1), kNow);
+  session.status = FileStatus::kUploading;
+  session.bytes = 0;
+  Create(session);
+  const UploadPartRecord p2 = Part("part_b", Id(1), 20, kNow + 1);
+  const UploadPartRecord p1 = Part("part_a", Id(1), 10, kNow + 1);
+  const UploadPartRecord p0 = Part("part_c", Id(1), 30, kNow);
+  META_ASSERT_OK(store().RecordBlobIntent(p2.blob_key, kNow));
+  META_ASSERT_OK(store().AddUploadPart(alpha().id, p2, kNow));
+  META_ASSERT_OK(store().AddUploadPart(alpha().id, p1, kNow));
+  META_ASSERT_OK(store().AddUploadPart(alpha().id, p0, kNow));
+  // The part adopted its blob intent.
+  META_ASSIGN_OR_FAIL(std::vector<std::string> intents, store().ListBlobIntents(kNow + 10, 10));
+  EXPECT_TRUE(intents.empty());
+  // A taken part id is a conflict.
+  META_EXPECT_CODE(store().AddUploadPart(alpha().id, p0, kNow), kConflict);
+  // (created_at, id) order.
+  META_ASSIGN_OR_FAIL(std::vector<UploadPartRecord> parts, store().ListUploadParts(Id(1)));
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].id, "part_c");
+  EXPECT_EQ(parts[1].id, "part_a");
+  EXPECT_EQ(parts[2].id, "part_b");
+  EXPECT_EQ(parts[2].bytes, 20u);
+  EXPECT_EQ(parts[2].blob_key, p2.blob_key);
+  EXPECT_EQ(parts[2].created_at, kNow + 1);
+  EXPECT_EQ(parts[2].file_id, Id(1));
+
+  META_ASSERT_OK(store().DeleteUploadParts(Id(1)));
+  META_ASSIGN_OR_FAIL(parts, store().ListUploadParts(Id(1)));
+  EXPECT_TRUE(parts.empty());
+  META_ASSERT_OK(store().DeleteUploadParts(Id(1)));  // idempotent
+
+  META_ASSERT_OK(store().AddUploadPart(alpha().id, p1, kNow));
+  META_ASSERT_OK(store().PurgeFile(Id(1)));
+  META_ASSIGN_OR_FAIL(parts, store().ListUploadParts(Id(1)));
+  EXPECT_TRUE(parts.empty());
+}
+
+TEST_P(MetadataStoreConformanceTest, UploadPartsNeedAVisibleOpenSessionWithoutAppends) {
+  // Another project's session, an unknown one, and an expired one are not found.
+  FileRecord session = NewFile(alpha().id, Id(1), kNow);
+  session.status = FileStatus::kUploading;
+  session.bytes = 0;
+  session.expires_at = kNow + 100;
+  Create(session);
+  META_EXPECT_CODE(store().AddUploadPart(beta().id, Part("part_x", Id(1), 1, kNow), kNow),
+                   kNotFound);
+  META_EXPECT_CODE(store().AddUploadPart(alpha().id, Part("part_x", Id(9), 1, kNow), kNow),
+                   kNotFound);
+  META_EXPECT_CODE(store().AddUploadPart(alpha().id, Part("part_x", Id(1), 1, kNow), kNow + 100),
+                   kNotFound);
+  // A session with appended bytes takes no parts; neither does a completed file.
+  FileRecord appended = session;
+  appended.bytes = 5;
+  META_ASSERT_OK(store().UpdateFile(appended, FilePrecondition{}, kNow));
+  META_EXPECT_CODE(store().AddUploadPart(alpha().id, Part("part_x", Id(1), 1, kNow), kNow),
+                   kConflict);
+  Create(NewFile(alpha().id, Id(2), kNow));  // status uploaded
+  META_EXPECT_CODE(store().AddUploadPart(alpha().id, Part("part_y", Id(2), 1, kNow), kNow),
+                   kConflict);
+  META_ASSIGN_OR_FAIL(std::vector<UploadPartRecord> parts, store().ListUploadParts(Id(1)));
+  EXPECT_TRUE(parts.empty());
+}
+
 }  // namespace filesd::conformance

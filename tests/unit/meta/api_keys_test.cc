@@ -225,6 +225,13 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Status PurgeFile(const std::string&) override { return Down(); }
+  Status AddUploadPart(const std::string&, const UploadPartRecord&, int64_t) override {
+    return Down();
+  }
+  Result<std::vector<UploadPartRecord>> ListUploadParts(const std::string&) override {
+    return Down();
+  }
+  Status DeleteUploadParts(const std::string&) override { return Down(); }
   Result<Usage> GetUsage(const std::string&, int64_t) override { return Down(); }
   Status CheckReady() override { return Down(); }
 

@@ -1,0 +1,249 @@
+#include "api/isolated_analyzer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+
+#include "api/metrics.h"
+#include "blob/blob_keys.h"
+#include "process/isolated_runner.h"
+
+namespace filesd {
+namespace {
+
+constexpr std::string_view kSpoolPrefix = "spool-";
+constexpr size_t kSpoolChunkBytes = 1 << 20;
+constexpr std::string_view kReasonWorkerUnavailable = "worker_unavailable";
+
+// Removes a spooled copy when it goes out of scope.
+class SpoolFile {
+ public:
+  SpoolFile() = default;
+  ~SpoolFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  SpoolFile(const SpoolFile&) = delete;
+  SpoolFile& operator=(const SpoolFile&) = delete;
+
+  // Copies the blob `key` into a new private file of `dir`.
+  Status Fill(BlobStore& blobs, const std::string& key, const std::string& dir) {
+    FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, blobs.NewReader(key));
+    std::string templ = dir + "/" + std::string(kSpoolPrefix) + "XXXXXX";
+    const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
+    if (fd < 0) return Unavailable(std::string("cannot create a spool file: ") + std::strerror(errno));
+    path_ = templ;
+    Status s = Copy(*reader, fd);
+    if (::close(fd) != 0 && s.ok()) s = Unavailable("cannot close a spool file");
+    return s;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  static Status Copy(BlobReader& reader, int fd) {
+    std::string buf(kSpoolChunkBytes, '\0');
+    uint64_t offset = 0;
+    while (offset < reader.size_bytes()) {
+      FILESD_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(offset, std::span<char>(buf.data(), buf.size())));
+      if (n == 0) return Internal("content ended before its recorded size");
+      size_t done = 0;
+      while (done < n) {
+        const ssize_t w = ::write(fd, buf.data() + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return Unavailable(std::string("cannot write a spool file: ") + std::strerror(errno));
+        done += static_cast<size_t>(w);
+      }
+      offset += n;
+    }
+    return Status::Ok();
+  }
+
+  std::string path_;
+};
+
+void RemoveSpoolLeftovers(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    spdlog::warn("analyzer: cannot create the spool directory: {}", ec.message());
+    return;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().starts_with(kSpoolPrefix)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
+IsolatedAnalyzer::IsolatedAnalyzer(BlobStore& blobs, MetadataStore& meta, const Clock& clock,
+                                   Metrics* metrics, IsolatedAnalyzerOptions options)
+    : blobs_(blobs), meta_(meta), clock_(clock), metrics_(metrics), options_(std::move(options)) {
+  if (options_.stale_processing_seconds <= 0) {
+    options_.stale_processing_seconds =
+        static_cast<int64_t>(std::ceil(options_.limits.max_seconds)) * 2 + 60;
+  }
+  if (!options_.local_path) {
+    FILESD_CHECK(!options_.spool_dir.empty());
+    RemoveSpoolLeftovers(options_.spool_dir);
+  }
+}
+
+Result<FileRecord> IsolatedAnalyzer::Reread(const FileRecord& file) {
+  return meta_.GetFile(file.project_id, file.id, clock_.NowSeconds());
+}
+
+Result<FileRecord> IsolatedAnalyzer::Analyze(const FileRecord& file) {
+  const int64_t now = clock_.NowSeconds();
+  FilePrecondition claim;
+  claim.blob_key = file.blob_key;
+  switch (file.status) {
+    case FileStatus::kProcessed:
+    case FileStatus::kError:
+      return file;
+    case FileStatus::kPending:
+    case FileStatus::kUploading:
+      return Conflict("the content of the file is not complete", "content_incomplete");
+    case FileStatus::kUploaded:
+      claim.status = FileStatus::kUploaded;
+      break;
+    case FileStatus::kProcessing:
+      if (now - file.updated_at < options_.stale_processing_seconds) return file;
+      spdlog::warn("analyzer: file {} was left in processing since {}; analysing it again", file.id,
+                   file.updated_at);
+      claim.status = FileStatus::kProcessing;
+      break;
+  }
+  FileRecord claimed = file;
+  claimed.status = FileStatus::kProcessing;
+  claimed.status_details.reset();
+  claimed.updated_at = now;
+  if (Status s = meta_.UpdateFile(claimed, claim, now); !s.ok()) {
+    // Someone else claimed (or finished) it meanwhile: report the row as it is now.
+    if (s.code() == StatusCode::kConflict) return Reread(file);
+    return s;
+  }
+  return Run(std::move(claimed));
+}
+
+Result<FileRecord> IsolatedAnalyzer::Run(FileRecord claimed) {
+  const auto started = std::chrono::steady_clock::now();
+  Status content_error;
+  Result<process::ProcessOutput> result = RunWorker(claimed, &content_error);
+  if (metrics_ != nullptr) {
+    metrics_->ObserveProcessing(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  if (!content_error.ok()) {
+    Unclaim(claimed);
+    return content_error;
+  }
+  if (!result.ok() && result.status().reason() == kReasonWorkerUnavailable) {
+    spdlog::error("analyzer: {}; is --worker-path right?", result.status().ToString());
+    Unclaim(claimed);
+    return Unavailable("file processing is unavailable; retry later", "processing_unavailable");
+  }
+
+  const int64_t now = clock_.NowSeconds();
+  FileRecord done = claimed;
+  done.updated_at = now;
+  bool text_written = false;
+  if (result.ok()) {
+    process::ProcessOutput& out = *result;
+    if (out.type != "binary") {
+      if (Status s = StoreText(claimed.id, out.text); !s.ok()) {
+        Unclaim(claimed);
+        return s;
+      }
+      text_written = true;
+    }
+    done.status = FileStatus::kProcessed;
+    done.status_details.reset();
+    if (!out.mime_type.empty()) done.mime_type = out.mime_type;
+    done.metadata_json = std::move(out.metadata_json);
+    done.processing_summary = std::move(out.summary);
+    done.processed_at = now;
+  } else {
+    spdlog::info("analyzer: file {} could not be processed: {}", claimed.id,
+                 result.status().ToString());
+    done.status = FileStatus::kError;
+    done.status_details = result.status().message();
+    done.metadata_json.reset();
+    done.processing_summary.reset();
+    done.processed_at.reset();
+  }
+  FilePrecondition expect;
+  expect.status = FileStatus::kProcessing;
+  expect.blob_key = claimed.blob_key;
+  Status s = meta_.UpdateFile(done, expect, now);
+  if (s.ok()) return done;
+  if (s.code() == StatusCode::kNotFound && text_written) {
+    // The file went away while it was analysed: its text must not outlive it.
+    (void)blobs_.Delete(blob_keys::TextKey(claimed.id));
+  }
+  if (s.code() == StatusCode::kConflict) return Reread(claimed);
+  return s;
+}
+
+Result<process::ProcessOutput> IsolatedAnalyzer::RunWorker(const FileRecord& file,
+                                                           Status* content_error) {
+  process::WorkerDiagnostics diag;
+  auto run = [&](const std::string& path) {
+    auto r = process::RunIsolated(options_.worker_path, path, file.filename, options_.limits, &diag);
+    if (!r.ok()) {
+      spdlog::info("analyzer: worker for file {}: exit {} signal {} timed_out {} after {:.2f}s: {}",
+                   file.id, diag.exit_code, diag.signal, diag.timed_out, diag.seconds,
+                   diag.stderr_head.substr(0, 512));
+    }
+    return r;
+  };
+  if (options_.local_path) {
+    auto path = options_.local_path(file.blob_key);
+    if (!path.ok()) {
+      *content_error = path.status();
+      return *content_error;
+    }
+    return run(*path);
+  }
+  SpoolFile spool;
+  if (Status s = spool.Fill(blobs_, file.blob_key, options_.spool_dir); !s.ok()) {
+    *content_error = s;
+    return s;
+  }
+  return run(spool.path());
+}
+
+Status IsolatedAnalyzer::StoreText(const std::string& file_id, const std::string& text) {
+  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
+                          blobs_.NewWriter(blob_keys::TextKey(file_id)));
+  if (Status s = writer->Append(text); !s.ok()) {
+    writer->Abort();
+    return s;
+  }
+  auto info = writer->Commit();
+  if (!info.ok()) {
+    writer->Abort();
+    return info.status();
+  }
+  return Status::Ok();
+}
+
+void IsolatedAnalyzer::Unclaim(const FileRecord& claimed) {
+  FileRecord back = claimed;
+  back.status = FileStatus::kUploaded;
+  back.updated_at = clock_.NowSeconds();
+  FilePrecondition expect;
+  expect.status = FileStatus::kProcessing;
+  expect.blob_key = claimed.blob_key;
+  if (Status s = meta_.UpdateFile(back, expect, back.updated_at); !s.ok()) {
+    spdlog::warn("analyzer: could not put file {} back to uploaded: {}", claimed.id, s.ToString());
+  }
+}
+
+}  // namespace filesd

@@ -1,0 +1,111 @@
+"""Processing wired into the upload flows (API.md sections 3, 6 and 7): POST /v1/files answers the
+analysed file object (status processed, or error with status_details), and GET /v1/files/{id}/text
+streams the extracted text as text/plain; charset=utf-8. A file that breaks the analyser fails alone;
+the server keeps serving."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+import requests
+
+from e2e_util import assert_file_object, assert_openai_error, describe, upload
+
+
+def upload_processed(api, data: bytes, filename: str, content_type: str = "application/octet-stream") -> dict:
+    r = upload(api, data, filename=filename, content_type=content_type)
+    assert r.status_code == 200, describe(r)
+    obj = r.json()
+    assert_file_object(obj, data=data, filename=filename)
+    return obj
+
+
+def text_of(api, file_id) -> requests.Response:
+    return api.get(api.base + f"/v1/files/{file_id}/text", timeout=30)
+
+
+def test_csv_is_processed_on_upload_and_its_text_served(api):
+    data = b"city,population\nParis,2100000\nLyon,520000\n"
+    obj = upload_processed(api, data, "cities.csv")
+    assert obj["status"] == "processed", obj
+    m = obj["metadata"]
+    assert m["type"] == "csv" and m["row_count"] == 2 and m["column_count"] == 2, m
+    assert m["columns"][1] == {"name": "population", "type": "integer", "null_count": 0}, m
+    assert obj["processing_summary"].startswith("CSV file with 2 rows"), obj
+    assert obj["mime_type"] == "text/csv" and isinstance(obj["processed_at"], int), obj
+    # The file object read back is the same.
+    got = api.get(api.base + f"/v1/files/{obj['id']}", timeout=10).json()
+    for k in ("status", "metadata", "processing_summary", "processed_at", "mime_type"):
+        assert got[k] == obj[k], k
+    t = text_of(api, obj["id"])
+    assert t.status_code == 200, describe(t)
+    assert t.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert t.content == data
+
+
+def test_json_and_text_files(api):
+    doc = {"name": "filesd", "tags": ["a", "b"], "nested": {"x": 1}}
+    obj = upload_processed(api, json.dumps(doc).encode(), "doc.json", "application/json")
+    m = obj["metadata"]
+    assert obj["status"] == "processed" and m["type"] == "json", obj
+    assert m["root_type"] == "object" and sorted(m["keys"]) == ["name", "nested", "tags"], m
+    note = "Héllo wörld.\nSecond line here.\n".encode()
+    obj = upload_processed(api, note, "note.txt", "text/plain")
+    m = obj["metadata"]
+    assert m["type"] == "text" and m["line_count"] == 2 and m["word_count"] == 5, m
+    assert text_of(api, obj["id"]).content.decode() == note.decode()
+
+
+def test_image_is_processed(api):
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, format="PNG")
+    obj = upload_processed(api, buf.getvalue(), "red.png", "image/png")
+    m = obj["metadata"]
+    assert obj["status"] == "processed" and m["type"] == "image", obj
+    assert (m["format"], m["width"], m["height"], m["color_mode"]) == ("png", 64, 48, "RGB"), m
+    assert obj["mime_type"] == "image/png"
+
+
+def test_binary_is_processed_as_binary_without_text(api):
+    data = os.urandom(20_000)
+    obj = upload_processed(api, data, "noise.bin")
+    assert obj["status"] == "processed" and obj["metadata"]["type"] == "binary", obj
+    assert_openai_error(text_of(api, obj["id"]), 404)
+
+
+def test_pdf_text_is_served(api):
+    from test_presigned_seed import SENTENCE, make_report_pdf
+    pdf = make_report_pdf(3000)
+    obj = upload_processed(api, pdf, "r.pdf", "application/pdf")
+    assert obj["status"] == "processed" and obj["metadata"]["type"] == "pdf", obj
+    assert obj["metadata"]["page_count"] == 1
+    assert SENTENCE in text_of(api, obj["id"]).text
+
+
+@pytest.mark.parametrize("filename, data", [
+    ("broken.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"\x00" * 3000),
+    ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + b"\xff" * 40),
+])
+def test_a_file_the_analyser_refuses_is_error_and_the_server_keeps_serving(server, api, filename, data):
+    obj = upload_processed(api, data, filename)
+    assert obj["status"] == "error", obj
+    assert isinstance(obj["status_details"], str) and obj["status_details"], obj
+    assert obj["metadata"] is None and obj["processing_summary"] is None, obj
+    for w in ("/tmp/", "/work/", "blobs/", "content/"):
+        assert w not in obj["status_details"], obj
+    assert_openai_error(text_of(api, obj["id"]), 404)
+    # The content is still there, and the server still answers.
+    assert api.get(api.base + f"/v1/files/{obj['id']}/content", timeout=10).content == data
+    assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
+    assert upload_processed(api, b"a,b\n1,2\n", "after.csv")["status"] == "processed"
+
+
+def test_processing_is_counted_in_metrics(server, api):
+    upload_processed(api, b"x,y\n1,2\n", "m.csv")
+    text = requests.get(server.url + "/metrics", timeout=10).text
+    counts = [l for l in text.splitlines() if l.startswith("filesd_processing_duration_seconds_count")]
+    assert counts and int(float(counts[0].split()[-1])) >= 1, counts
