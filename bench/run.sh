@@ -225,3 +225,4 @@ echo "upload seconds, median of $upload_runs: filesd ${fd_time} (runs: ${fd_time
   "nginx ${ng_time} (runs: ${ng_times[*]}; last HTTP $ng_code); filesd RSS before the uploads ${rss_before_mib} MiB"
 echo "GET: filesd $fd_bad non-2xx, nginx $ng_bad non-2xx; static file = filesd's JSON answer ($body_bytes bytes)"
 echo "notes: filesd hashes (SHA-256), parses multipart and fsyncs before answering; nginx PUT does none of these."
+"$here/process_bench.sh" "$build_dir" || log "the processing benchmark could not run"

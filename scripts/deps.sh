@@ -18,7 +18,7 @@ test_pkgs=(
   python3 python3-requests python3-pytest
   python3-openpyxl python3-xlwt python3-reportlab python3-pil tesseract-ocr-eng fonts-dejavu-core
 )
-bench_pkgs=(nginx-light wrk libbenchmark-dev)
+bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-all}" != build ]; then

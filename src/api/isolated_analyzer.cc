@@ -1,6 +1,7 @@
 #include "api/isolated_analyzer.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,7 +9,6 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <spdlog/spdlog.h>
 
 #include "api/metrics.h"
 #include "blob/blob_keys.h"
@@ -36,7 +36,9 @@ class SpoolFile {
     FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, blobs.NewReader(key));
     std::string templ = dir + "/" + std::string(kSpoolPrefix) + "XXXXXX";
     const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
-    if (fd < 0) return Unavailable(std::string("cannot create a spool file: ") + std::strerror(errno));
+    if (fd < 0) {
+      return Unavailable(std::string("cannot create a spool file: ") + std::strerror(errno));
+    }
     path_ = templ;
     Status s = Copy(*reader, fd);
     if (::close(fd) != 0 && s.ok()) s = Unavailable("cannot close a spool file");
@@ -49,13 +51,16 @@ class SpoolFile {
     std::string buf(kSpoolChunkBytes, '\0');
     uint64_t offset = 0;
     while (offset < reader.size_bytes()) {
-      FILESD_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(offset, std::span<char>(buf.data(), buf.size())));
+      FILESD_ASSIGN_OR_RETURN(size_t n,
+                              reader.ReadAt(offset, std::span<char>(buf.data(), buf.size())));
       if (n == 0) return Internal("content ended before its recorded size");
       size_t done = 0;
       while (done < n) {
         const ssize_t w = ::write(fd, buf.data() + done, n - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return Unavailable(std::string("cannot write a spool file: ") + std::strerror(errno));
+        if (w < 0) {
+          return Unavailable(std::string("cannot write a spool file: ") + std::strerror(errno));
+        }
         done += static_cast<size_t>(w);
       }
       offset += n;
@@ -195,7 +200,8 @@ Result<process::ProcessOutput> IsolatedAnalyzer::RunWorker(const FileRecord& fil
                                                            Status* content_error) {
   process::WorkerDiagnostics diag;
   auto run = [&](const std::string& path) {
-    auto r = process::RunIsolated(options_.worker_path, path, file.filename, options_.limits, &diag);
+    auto r =
+        process::RunIsolated(options_.worker_path, path, file.filename, options_.limits, &diag);
     if (!r.ok()) {
       spdlog::info("analyzer: worker for file {}: exit {} signal {} timed_out {} after {:.2f}s: {}",
                    file.id, diag.exit_code, diag.signal, diag.timed_out, diag.seconds,

@@ -3,9 +3,9 @@
 // `error` and leaves the server serving (API.md section 6).
 //
 // One analysis of a file, with every state change conditional (metadata_store.h):
-//  1. Claim: uploaded -> processing, precondition (status uploaded, same blob key). Of two concurrent
-//     calls for one file only one claims it; the other returns the row as it then is, so a file is
-//     never analysed twice at once. A row left in `processing` longer than
+//  1. Claim: uploaded -> processing, precondition (status uploaded, same blob key). Of two
+//     concurrent calls for one file only one claims it; the other returns the row as it then is,
+//     so a file is never analysed twice at once. A row left in `processing` longer than
 //     stale_processing_seconds (its process died) is claimed again.
 //  2. Run the worker on a local path of the content: the store's own file when it has one
 //     (local_path), else a copy spooled to a private temporary file, removed afterwards.
@@ -14,7 +14,7 @@
 //  4. Record: processing -> processed (metadata_json, processing_summary, the content's mime_type,
 //     processed_at) or processing -> error (status_details: the worker's message, fit for clients).
 // A worker that cannot be started at all (missing executable) is the operator's problem, not the
-// file's: the claim is undone (back to uploaded) and kUnavailable returned, so a later call retries.
+// file's: the claim is undone (back to uploaded) and kUnavailable returned; a later call retries.
 //
 // Thread-safe; blocking (the worker runs for up to limits.max_seconds): call on the blocking pool.
 #pragma once

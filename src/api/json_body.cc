@@ -12,9 +12,9 @@ class JsonBodyConsumer final : public BodyConsumer {
 
   Status OnData(std::string_view data) override {
     if (body_.size() + data.size() > kMaxJsonBodyBytes) {
-      return PayloadTooLarge("request body is larger than " + std::to_string(kMaxJsonBodyBytes) +
-                                 " bytes",
-                             "body_too_large");
+      return PayloadTooLarge(
+          "request body is larger than " + std::to_string(kMaxJsonBodyBytes) + " bytes",
+          "body_too_large");
     }
     body_.append(data);
     return Status::Ok();

@@ -1,17 +1,20 @@
 // The pre-signed upload flow (API.md section 4) and the text route (section 7).
 //
 //   POST /v1/files/upload-url      a pending file row and a signed URL (upload/url_signer.h)
-//   PUT  <signed URL>              no API key: the URL is verified from the header, before any body
-//                                  byte is read; the body streams into a fresh blob (BlobIngest) and
-//                                  one conditional UpdateFile (pending -> uploaded) adopts it, so of
-//                                  two racing PUTs exactly one wins and the other is 409
+//   PUT  <signed URL>              no API key: the URL is verified from the header, before any
+//                                  body byte is read; the body streams into a fresh blob
+//                                  (BlobIngest) and one conditional UpdateFile (pending ->
+//                                  uploaded) adopts it, so of two racing PUTs one wins, one is 409
 //   POST /v1/files/confirm-upload  checks, then analysis through services.analyzer (at most once)
 //   GET  /v1/files/{id}/text       the text extracted by the analysis, streamed
 //
 // Errors of the first three use the pre-signed envelope {"success":false,"error":...[,"message"]}.
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "api/analyzer.h"
@@ -100,11 +103,11 @@ std::string PublicBaseUrl(const RequestContext& ctx) {
   if (auto it = ctx.head.header.find(http::field::host); it != ctx.head.header.end()) {
     host = it->value();
   }
-  const bool plausible = !host.empty() && host.size() <= 255 &&
-                         std::all_of(host.begin(), host.end(), [](char c) {
-                           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                  c == '-' || c == ':' || c == '[' || c == ']';
-                         });
+  const bool plausible =
+      !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+               c == '[' || c == ']';
+      });
   return "http://" + std::string(plausible ? host : "127.0.0.1");
 }
 
@@ -133,7 +136,9 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
                          kEnvelope);
   }
   const std::string filename(filename_v->as_string());
-  if (Status s = ValidateFilename(filename, "filename"); !s.ok()) return ErrorResponse(s, kEnvelope);
+  if (Status s = ValidateFilename(filename, "filename"); !s.ok()) {
+    return ErrorResponse(s, kEnvelope);
+  }
 
   const uint64_t max_bytes = services.options.max_file_bytes;
   std::optional<uint64_t> size;
@@ -143,9 +148,9 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
       return ErrorResponse(InvalidArgument("file_size must be a non-negative integer"), kEnvelope);
     }
     if (*size > max_bytes) {
-      return PresignedError(StatusCode::kInvalidArgument, "File too large",
-                            "file_size is over the limit of " + std::to_string(max_bytes) +
-                                " bytes");
+      return PresignedError(
+          StatusCode::kInvalidArgument, "File too large",
+          "file_size is over the limit of " + std::to_string(max_bytes) + " bytes");
     }
   }
   std::optional<std::string> content_type;
@@ -328,9 +333,9 @@ Response ConfirmAnswer(const FileRecord& f) {
       break;
   }
   if (f.status == FileStatus::kProcessed && MetadataType(f) == "binary") {
-    return PresignedError(StatusCode::kInvalidArgument, "Invalid file type",
-                          "the content is not a supported type (" + std::string(kSupportedTypes) +
-                              ")");
+    return PresignedError(
+        StatusCode::kInvalidArgument, "Invalid file type",
+        "the content is not a supported type (" + std::string(kSupportedTypes) + ")");
   }
   json::object o;
   o["success"] = true;
@@ -484,25 +489,28 @@ Dispatch PutSignedUpload(RequestContext& ctx) {
   const uint64_t declared = ctx.head.content_length.value_or(0);
   const bool length_known = ctx.head.content_length.has_value() || !ctx.head.has_body;
   if (grant->size_bytes && length_known && declared != *grant->size_bytes) {
-    return Answer(ctx.Error(Forbidden(
-        "Content-Length " + std::to_string(declared) + " does not match the size bound to this "
-        "upload URL (" + std::to_string(*grant->size_bytes) + " bytes)",
-        "size_mismatch")));
+    return Answer(ctx.Error(Forbidden("Content-Length " + std::to_string(declared) +
+                                          " does not match the size bound to this "
+                                          "upload URL (" +
+                                          std::to_string(*grant->size_bytes) + " bytes)",
+                                      "size_mismatch")));
   }
   std::string put_type;
   if (auto it = header.find(http::field::content_type); it != header.end()) {
     put_type = std::string(Trim(it->value()));
   }
   if (grant->content_type && !AsciiIEquals(put_type, *grant->content_type)) {
-    return Answer(ctx.Error(Forbidden("Content-Type does not match the type bound to this upload "
-                                      "URL (" + *grant->content_type + ")",
-                                      "content_type_mismatch")));
+    return Answer(
+        ctx.Error(Forbidden("Content-Type does not match the type bound to this upload "
+                            "URL (" +
+                                *grant->content_type + ")",
+                            "content_type_mismatch")));
   }
   const uint64_t max_bytes = services.options.max_file_bytes;
   if (declared > max_bytes) {
-    return Answer(ctx.Error(PayloadTooLarge(
-        "file is larger than the limit of " + std::to_string(max_bytes) + " bytes",
-        "file_too_large")));
+    return Answer(ctx.Error(
+        PayloadTooLarge("file is larger than the limit of " + std::to_string(max_bytes) + " bytes",
+                        "file_too_large")));
   }
   auto file = services.meta->GetFile(grant->project_id, grant->file_id, ctx.now);
   if (!file.ok()) {
@@ -540,16 +548,15 @@ Dispatch FileText(RequestContext& ctx) {
   if (!f.ok()) {
     return Answer(ctx.Error(f.status().code() == StatusCode::kNotFound ? no_file : f.status()));
   }
-  const Status no_text =
-      NotFound("File " + id + " has no text: it is not processed, or its type has none",
-               "text_not_found");
+  const Status no_text = NotFound(
+      "File " + id + " has no text: it is not processed, or its type has none", "text_not_found");
   if (f->status != FileStatus::kProcessed || MetadataType(*f) == "binary") {
     return Answer(ctx.Error(no_text));
   }
   auto reader = ctx.services.blobs->NewReader(blob_keys::TextKey(f->id));
   if (!reader.ok()) {
-    return Answer(ctx.Error(reader.status().code() == StatusCode::kNotFound ? no_text
-                                                                            : reader.status()));
+    return Answer(
+        ctx.Error(reader.status().code() == StatusCode::kNotFound ? no_text : reader.status()));
   }
   Response r;
   r.header.result(http::status::ok);

@@ -119,7 +119,8 @@ bool ParseSignedQuery(std::string_view query, SignedQuery* out) {
     if (item.empty()) continue;
     const size_t eq = item.find('=');
     const std::string_view name = item.substr(0, eq);
-    const std::string_view raw = eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
+    const std::string_view raw =
+        eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1);
     std::optional<std::string>* slot = nullptr;
     if (name == "project") {
       slot = &out->project;
@@ -144,8 +145,7 @@ bool ParseSignedQuery(std::string_view query, SignedQuery* out) {
 
 }  // namespace
 
-Result<std::unique_ptr<HmacUrlSigner>> HmacUrlSigner::Create(std::string key,
-                                                             SecretEquals equals) {
+Result<std::unique_ptr<HmacUrlSigner>> HmacUrlSigner::Create(std::string key, SecretEquals equals) {
   if (key.size() < kMinKeyBytes) {
     return InvalidArgument("the URL signing secret must be at least " +
                            std::to_string(kMinKeyBytes) + " bytes long");
@@ -160,8 +160,9 @@ std::string HmacUrlSigner::CanonicalString(const UploadGrant& grant) {
   AppendField(&out, "file", grant.file_id);
   AppendField(&out, "path", grant.storage_path);
   AppendField(&out, "expires", std::to_string(grant.expires_at));
-  AppendField(&out, "size", grant.size_bytes ? std::optional<std::string>(std::to_string(*grant.size_bytes))
-                                             : std::nullopt);
+  AppendField(&out, "size",
+              grant.size_bytes ? std::optional<std::string>(std::to_string(*grant.size_bytes))
+                               : std::nullopt);
   AppendField(&out, "type", grant.content_type);
   return out;
 }

@@ -47,7 +47,8 @@ Status WriteAll(int fd, const std::string& data) {
 Status SyncDir(const std::string& dir) {
   ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-    return Unavailable(Errno("cannot sync the data directory after creating the URL signing secret"));
+    return Unavailable(
+        Errno("cannot sync the data directory after creating the URL signing secret"));
   }
   return Status::Ok();
 }
@@ -60,7 +61,9 @@ Status CreateSecretIfAbsent(const std::string& dir, const std::string& path) {
     ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) return Unavailable(Errno("cannot create the URL signing secret"));
     Status s = WriteAll(fd.get(), RandomBytes(kGeneratedSecretBytes));
-    if (s.ok() && ::fsync(fd.get()) != 0) s = Unavailable(Errno("cannot sync the URL signing secret"));
+    if (s.ok() && ::fsync(fd.get()) != 0) {
+      s = Unavailable(Errno("cannot sync the URL signing secret"));
+    }
     if (!s.ok()) {
       ::unlink(tmp.c_str());
       return s;

@@ -1,10 +1,11 @@
 // The server secret that keys signed upload URLs (hmac_url_signer.h).
 //
-// Either the operator gives it (--url-signing-secret / FILESD_URL_SIGNING_SECRET, at least 32 bytes),
-// or the server keeps 32 random bytes in <data-dir>/secret: created once, atomically (written to a
-// temporary file, fsynced, then linked into place, so a crash or a concurrent start never leaves a
-// short or second secret), mode 0600, and reused on every restart so URLs issued before a restart
-// stay valid until they expire. Deleting the file invalidates every outstanding URL.
+// Either the operator gives it (--url-signing-secret / FILESD_URL_SIGNING_SECRET, at least 32
+// bytes), or the server keeps 32 random bytes in <data-dir>/secret: created once, atomically
+// (written to a temporary file, fsynced, then linked into place, so a crash or a concurrent start
+// never leaves a short or second secret), mode 0600, and reused on every restart so URLs issued
+// before a restart stay valid until they expire. Deleting the file invalidates every outstanding
+// URL.
 #pragma once
 
 #include <string>

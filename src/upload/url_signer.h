@@ -1,10 +1,10 @@
 // UrlSigner: signed upload URLs of the pre-signed flow (API.md section 4).
 //
-// A signed URL grants exactly one thing: PUTting the content of one pending file, starting before an
-// expiry, optionally bound to an exact size and Content-Type (API.md section 8). Whoever holds the URL
-// needs no API key, so everything the PUT handler relies on (project, file, storage path, expiry, the
-// bindings) travels inside the URL and is covered by the signature. Nothing else in the query is
-// trusted.
+// A signed URL grants exactly one thing: PUTting the content of one pending file, starting before
+// an expiry, optionally bound to an exact size and Content-Type (API.md section 8). Whoever holds
+// the URL needs no API key, so everything the PUT handler relies on (project, file, storage path,
+// expiry, the bindings) travels inside the URL and is covered by the signature. Nothing else in the
+// query is trusted.
 //
 // URL shape (documented in README.md), relative to the public base URL:
 //
@@ -66,8 +66,8 @@ class UrlSigner {
   virtual Result<UploadGrant> Verify(std::string_view target, int64_t now) const = 0;
 };
 
-// "files/<file_id>.<ext>", where <ext> is the lower-cased extension of `filename` when it is 1 to 16
-// ASCII letters or digits; "files/<file_id>" otherwise. Never contains a client byte outside
+// "files/<file_id>.<ext>", where <ext> is the lower-cased extension of `filename` when it is 1 to
+// 16 ASCII letters or digits; "files/<file_id>" otherwise. Never contains a client byte outside
 // [a-z0-9], so it is safe in a URL path and in storage.
 std::string StoragePathFor(std::string_view file_id, std::string_view filename);
 

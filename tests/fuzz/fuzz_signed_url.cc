@@ -30,8 +30,7 @@ namespace {
   } while (0)
 
 const filesd::HmacUrlSigner& Signer() {
-  static const auto* signer =
-      filesd::HmacUrlSigner::Create(std::string(32, 'k')).value().release();
+  static const auto* signer = filesd::HmacUrlSigner::Create(std::string(32, 'k')).value().release();
   return *signer;
 }
 

@@ -175,8 +175,9 @@ TEST(HmacUrlSignerTest, TamperedFileIdPathOrProjectIsRefused) {
   ExpectRefused(*signer, Replace(target, "0b8f6a0e", "0b8f6a0f"), kReasonInvalidSignature);
   ExpectRefused(*signer, Replace(target, "/v1/files/upload/", "/v1/files/uploads/"),
                 kReasonInvalidSignature);
-  ExpectRefused(*signer, Replace(target, "550e8400-e29b-41d4-a716-446655440000.csv",
-                                 "550E8400-E29B-41D4-A716-446655440000.csv"),
+  ExpectRefused(*signer,
+                Replace(target, "550e8400-e29b-41d4-a716-446655440000.csv",
+                        "550E8400-E29B-41D4-A716-446655440000.csv"),
                 kReasonInvalidSignature);
   ExpectRefused(*signer, target.substr(0, target.find('?')), kReasonInvalidSignature);
 }
