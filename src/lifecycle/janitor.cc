@@ -1,5 +1,7 @@
 #include "lifecycle/janitor.h"
 
+#include "blob/blob_keys.h"
+
 namespace filesd {
 
 Result<JanitorReport> Janitor::RunOnce() {
@@ -13,6 +15,8 @@ Result<JanitorReport> Janitor::RunOnce() {
                                  options_.batch_size));
     for (const FileRecord& f : batch) {
       if (!f.blob_key.empty()) FILESD_RETURN_IF_ERROR(blobs_.Delete(f.blob_key));
+      // The text extracted by processing (API.md section 7), if any.
+      FILESD_RETURN_IF_ERROR(blobs_.Delete(blob_keys::TextKey(f.id)));
       // Parts staged by an upload session: their blobs, then (PurgeFile cascades) their rows.
       FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, meta_.ListUploadParts(f.id));
       for (const UploadPartRecord& p : parts) FILESD_RETURN_IF_ERROR(blobs_.Delete(p.blob_key));

@@ -1,0 +1,138 @@
+// The janitor over a real SQLite store and the memory blob store, on a fake clock.
+#include "lifecycle/janitor.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/crypto.h"
+#include "blob/blob_keys.h"
+#include "blob/memory_blob_store.h"
+#include "meta/sqlite_metadata_store.h"
+
+namespace filesd {
+namespace {
+
+constexpr int64_t kRetention = 7 * 24 * 3600;
+constexpr int64_t kGrace = 3600;
+
+class JanitorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("janitor-" + NewUuidV4());
+    std::filesystem::create_directories(dir_);
+    auto meta = SqliteMetadataStore::Open((dir_ / "filesd.db").string());
+    ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+    meta_ = std::move(meta).value();
+    auto project = meta_->EnsureProject("p", clock_.NowSeconds());
+    ASSERT_TRUE(project.ok());
+    project_id_ = project->id;
+    JanitorOptions options;
+    options.deleted_retention_seconds = kRetention;
+    options.orphan_grace_seconds = kGrace;
+    options.batch_size = 2;  // several batches in one pass
+    janitor_ = std::make_unique<Janitor>(blobs_, *meta_, clock_, options);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void PutBlob(const std::string& key, std::string_view data) {
+    auto w = blobs_.NewWriter(key);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Append(data).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  bool HasBlob(const std::string& key) { return blobs_.Stat(key).ok(); }
+
+  // A visible file with content and extracted text.
+  FileRecord MakeFile(std::optional<int64_t> expires_at = std::nullopt) {
+    FileRecord f;
+    f.id = NewUuidV4();
+    f.project_id = project_id_;
+    f.filename = "a.txt";
+    f.purpose = "user_data";
+    f.bytes = 5;
+    f.status = FileStatus::kProcessed;
+    f.mime_type = "text/plain";
+    f.blob_key = blob_keys::NewContentKey(f.id);
+    f.created_at = f.updated_at = clock_.NowSeconds();
+    f.expires_at = expires_at;
+    PutBlob(f.blob_key, "hello");
+    PutBlob(blob_keys::TextKey(f.id), "hello");
+    EXPECT_TRUE(meta_->CreateFile(f).ok());
+    return f;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  MemoryBlobStore blobs_;
+  std::unique_ptr<SqliteMetadataStore> meta_;
+  std::unique_ptr<Janitor> janitor_;
+  std::string project_id_;
+};
+
+TEST_F(JanitorTest, DeletedContentStaysUntilRetentionThenGoesWithItsTextAndRow) {
+  std::vector<FileRecord> files;
+  for (int i = 0; i < 5; ++i) files.push_back(MakeFile());
+  for (const auto& f : files) ASSERT_TRUE(meta_->SoftDeleteFile(project_id_, f.id, clock_.NowSeconds()).ok());
+
+  clock_.Advance(kRetention - 10);
+  auto early = janitor_->RunOnce();
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->files_purged, 0u);
+  for (const auto& f : files) EXPECT_TRUE(HasBlob(f.blob_key));
+
+  clock_.Advance(20);
+  auto late = janitor_->RunOnce();
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(late->files_purged, 5u);
+  for (const auto& f : files) {
+    EXPECT_FALSE(HasBlob(f.blob_key));
+    EXPECT_FALSE(HasBlob(blob_keys::TextKey(f.id)));
+  }
+  auto purgeable = meta_->ListPurgeableFiles(clock_.NowSeconds(), clock_.NowSeconds(), 100);
+  ASSERT_TRUE(purgeable.ok());
+  EXPECT_TRUE(purgeable->empty());
+}
+
+TEST_F(JanitorTest, ExpiredFilesArePurgedAndLiveOnesAreNeverTouched) {
+  const int64_t now = clock_.NowSeconds();
+  FileRecord expiring = MakeFile(now + 100);
+  FileRecord live = MakeFile();
+  FileRecord later = MakeFile(now + 100000);
+  clock_.Advance(101);
+  auto report = janitor_->RunOnce();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->files_purged, 1u);
+  EXPECT_FALSE(HasBlob(expiring.blob_key));
+  EXPECT_TRUE(HasBlob(live.blob_key));
+  EXPECT_TRUE(HasBlob(blob_keys::TextKey(live.id)));
+  EXPECT_TRUE(HasBlob(later.blob_key));
+  EXPECT_TRUE(meta_->GetFile(project_id_, live.id, clock_.NowSeconds()).ok());
+}
+
+TEST_F(JanitorTest, OrphanedBlobsGoAfterTheGraceAndAdoptedOnesStay) {
+  const std::string orphan = blob_keys::NewContentKey(NewUuidV4());
+  ASSERT_TRUE(meta_->RecordBlobIntent(orphan, clock_.NowSeconds()).ok());
+  PutBlob(orphan, "left by a crash between commit and row");
+  FileRecord adopted = MakeFile();  // CreateFile removed its (absent) intent
+
+  clock_.Advance(kGrace - 1);
+  auto early = janitor_->RunOnce();
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->orphan_blobs_removed, 0u);
+  EXPECT_TRUE(HasBlob(orphan));
+
+  clock_.Advance(2);
+  auto late = janitor_->RunOnce();
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->orphan_blobs_removed, 1u);
+  EXPECT_FALSE(HasBlob(orphan));
+  EXPECT_TRUE(HasBlob(adopted.blob_key));
+  auto intents = meta_->ListBlobIntents(clock_.NowSeconds(), 10);
+  ASSERT_TRUE(intents.ok());
+  EXPECT_TRUE(intents->empty());
+}
+
+}  // namespace
+}  // namespace filesd
