@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -96,6 +97,57 @@ int RunKeys(const KeysCommand& cmd) {
     }
   }
   return kExitFailure;
+}
+
+// "none" -> nullopt (no quota); a decimal -> its value; anything else -> kInvalidArgument.
+Result<std::optional<uint64_t>> ParseQuota(const std::string& flag, const std::string& value) {
+  if (value == "none") return std::optional<uint64_t>();
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
+    return InvalidArgument(flag + " must be a non-negative integer or 'none', got '" + value + "'");
+  }
+  return std::optional<uint64_t>(v);
+}
+
+std::string QuotaText(const std::optional<uint64_t>& q) {
+  return q ? std::to_string(*q) : std::string("none");
+}
+
+int RunProjects(const ProjectsCommand& cmd) {
+  auto meta = OpenMetadata(cmd.data_dir);
+  if (!meta.ok()) return Fail(meta.status());
+  SystemClock clock;
+  Result<Project> project = cmd.action == ProjectsCommand::Action::kSetQuota
+                                ? (*meta)->EnsureProject(cmd.project, clock.NowSeconds())
+                                : (*meta)->GetProjectByName(cmd.project);
+  if (!project.ok()) return Fail(project.status());
+  if (cmd.action == ProjectsCommand::Action::kSetQuota) {
+    std::optional<uint64_t> bytes = project->quota_bytes;
+    std::optional<uint64_t> files = project->quota_files;
+    if (cmd.quota_bytes) {
+      auto q = ParseQuota("--bytes", *cmd.quota_bytes);
+      if (!q.ok()) return Fail(q.status());
+      bytes = *q;
+    }
+    if (cmd.quota_files) {
+      auto q = ParseQuota("--files", *cmd.quota_files);
+      if (!q.ok()) return Fail(q.status());
+      files = *q;
+    }
+    if (Status s = (*meta)->SetProjectQuota(project->id, bytes, files); !s.ok()) return Fail(s);
+    project->quota_bytes = bytes;
+    project->quota_files = files;
+  }
+  auto usage = (*meta)->GetUsage(project->id, clock.NowSeconds());
+  if (!usage.ok()) return Fail(usage.status());
+  std::printf("project      %s\nid           %s\nfiles        %llu\nbytes        %llu\n"
+              "quota_files  %s\nquota_bytes  %s\n",
+              project->name.c_str(), project->id.c_str(),
+              static_cast<unsigned long long>(usage->files),
+              static_cast<unsigned long long>(usage->bytes), QuotaText(project->quota_files).c_str(),
+              QuotaText(project->quota_bytes).c_str());
+  return 0;
 }
 
 // On the very first start there is no key at all: make one for project "default" and show it once,
@@ -239,6 +291,7 @@ int RunServe(ServeConfig config) {
   services.options.public_base_url = PublicBaseUrl(config);
   services.options.upload_url_ttl_seconds = config.upload_url_ttl_seconds;
   services.options.session_ttl_seconds = config.session_ttl_seconds;
+  services.options.cors_origins = config.cors_origin_list;
   Api api(services);
 
   ServerOptions options;
@@ -300,5 +353,8 @@ int main(int argc, char** argv) {
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   auto& cl = std::get<filesd::CommandLine>(parsed);
   if (auto* keys = std::get_if<filesd::KeysCommand>(&cl.command)) return filesd::RunKeys(*keys);
+  if (auto* projects = std::get_if<filesd::ProjectsCommand>(&cl.command)) {
+    return filesd::RunProjects(*projects);
+  }
   return filesd::RunServe(std::get<filesd::ServeConfig>(cl.command));
 }

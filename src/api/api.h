@@ -21,8 +21,13 @@ class Api {
   Dispatch Begin(const RequestHead& head);
 
   // The response for a request the network layer refuses on its own (header too large, body over
-  // its limit, bad framing), in the envelope of the route the target names.
+  // its limit, bad framing, a consumer error mid-body), in the envelope of the route the target
+  // names (any method; the OpenAI envelope when it names none).
   Response RejectFromNetwork(std::string_view target, const Status& status) const;
+
+  // Adds what every response to `head` carries besides X-Request-Id (CORS headers, api/cors.h).
+  // Called by net/ just before a response is written.
+  void FinishResponse(const RequestHead& head, Response& response) const;
 
  private:
   Services services_;

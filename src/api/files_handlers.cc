@@ -7,6 +7,7 @@
 #include "api/http_names.h"
 #include "api/multipart_upload.h"
 #include "api/parse/byte_range.h"
+#include "api/quota.h"
 #include "base/crypto.h"
 
 namespace filesd::handlers {
@@ -89,7 +90,17 @@ Dispatch CreateFile(RequestContext& ctx) {
                                          std::to_string(opts.max_file_bytes) + " bytes",
                                      "file_too_large"));
   }
-  auto consumer = NewMultipartUpload(ctx);
+  // Quotas (API.md section 8): refuse from the header alone when the count is full or the body is
+  // larger than the room left plus the framing allowance; the consumer checks the streamed bytes.
+  auto quota = LoadQuotaState(ctx.services, ctx.project_id, ctx.now);
+  if (!quota.ok()) return Fail(ctx, quota.status());
+  if (Status s = quota->CheckNewFile(0); !s.ok()) return Fail(ctx, s);
+  const std::optional<uint64_t> bytes_left = quota->BytesLeft();
+  if (bytes_left && ctx.head.content_length &&
+      *ctx.head.content_length > *bytes_left + opts.multipart_overhead_bytes) {
+    return Fail(ctx, quota->CheckNewFile(*ctx.head.content_length - opts.multipart_overhead_bytes));
+  }
+  auto consumer = NewMultipartUpload(ctx, bytes_left);
   if (!consumer.ok()) return Fail(ctx, consumer.status());
   Dispatch d;
   d.consumer = std::move(consumer).value();

@@ -28,6 +28,9 @@ Dispatch AddUploadPart(RequestContext& ctx);          // POST /v1/uploads/{id}/p
 Dispatch CompleteUploadSession(RequestContext& ctx);  // POST /v1/uploads/{id}/complete (JSON)
 Dispatch CancelUploadSession(RequestContext& ctx);    // POST /v1/uploads/{id}/cancel
 
+// Usage and quotas (API.md section 8). usage_handlers.cc.
+Dispatch GetUsage(RequestContext& ctx);               // GET /v1/usage
+
 // Operations (API.md section 9); no authentication.
 Dispatch Healthz(RequestContext& ctx);
 Dispatch Readyz(RequestContext& ctx);

@@ -9,6 +9,7 @@
 #include "api/http_names.h"
 #include "api/ingest.h"
 #include "api/parse/multipart_parser.h"
+#include "api/quota.h"
 #include "base/crypto.h"
 
 namespace filesd {
@@ -20,8 +21,10 @@ constexpr int64_t kMaxExpiresSeconds = 2592000;
 
 class MultipartUpload final : public BodyConsumer, private MultipartHandler {
  public:
-  MultipartUpload(const RequestContext& ctx, std::string boundary)
+  MultipartUpload(const RequestContext& ctx, std::string boundary,
+                  std::optional<uint64_t> quota_bytes_left)
       : services_(ctx.services),
+        quota_bytes_left_(quota_bytes_left),
         project_id_(ctx.project_id),
         envelope_(ctx.envelope),
         now_(ctx.now),
@@ -82,6 +85,9 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
                                      std::to_string(services_.options.max_file_bytes) + " bytes",
                                  "file_too_large");
         }
+        if (quota_bytes_left_ && ingest_->size_bytes() + data.size() > *quota_bytes_left_) {
+          return QuotaExceeded("the file would pass the project's storage quota");
+        }
         return ingest_->Append(data);
       case Field::kIgnored:
       case Field::kNone:
@@ -136,6 +142,9 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
     }
     FILESD_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, ExpiresAt());
     FILESD_ASSIGN_OR_RETURN(BlobInfo blob, ingest_->Commit());
+    // Quotas again, now that the size is known and other uploads of the project may have finished.
+    FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(services_, project_id_, now_));
+    FILESD_RETURN_IF_ERROR(quota.CheckNewFile(blob.size_bytes));
 
     FileRecord f;
     f.id = file_id_;
@@ -163,6 +172,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
   }
 
   const Services& services_;
+  std::optional<uint64_t> quota_bytes_left_;
   std::string project_id_;
   ErrorEnvelope envelope_;
   int64_t now_;
@@ -180,13 +190,14 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
 
 }  // namespace
 
-Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx) {
+Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,
+                                                         std::optional<uint64_t> quota_bytes_left) {
   auto it = ctx.head.header.find(http::field::content_type);
   if (it == ctx.head.header.end()) {
     return InvalidArgument("Content-Type must be multipart/form-data with a boundary");
   }
   FILESD_ASSIGN_OR_RETURN(std::string boundary, BoundaryFromContentType(it->value()));
-  return std::unique_ptr<BodyConsumer>(new MultipartUpload(ctx, std::move(boundary)));
+  return std::unique_ptr<BodyConsumer>(new MultipartUpload(ctx, std::move(boundary), quota_bytes_left));
 }
 
 }  // namespace filesd

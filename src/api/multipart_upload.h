@@ -4,7 +4,9 @@
 // transaction, then hands the file to the analyzer.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/http.h"
@@ -14,6 +16,10 @@ namespace filesd {
 
 // Builds the consumer after checking the Content-Type (boundary) from the header alone.
 // kInvalidArgument if the request is not multipart/form-data with a valid boundary.
-Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx);
+// `quota_bytes_left`: the project's remaining byte quota (API.md section 8); the upload fails with
+// 429 storage_quota_exceeded as soon as the file part passes it, and the quotas are checked again
+// just before the file row is created.
+Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(
+    const RequestContext& ctx, std::optional<uint64_t> quota_bytes_left = std::nullopt);
 
 }  // namespace filesd

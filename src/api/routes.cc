@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "api/cors.h"
 #include "api/handlers.h"
 #include "meta/api_keys.h"
 
@@ -37,6 +38,7 @@ const std::array kRoutes = {
   Route{http::verb::get,    "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
   Route{http::verb::head,   "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
   Route{http::verb::get,    "/v1/files/{}/text",      "files.text",      kOpenAi, true,  handlers::FileText},
+  Route{http::verb::get,    "/v1/usage",              "usage",           kOpenAi, true,  handlers::GetUsage},
   // Pre-signed flow (API.md section 4). The PUT carries no API key: its URL is signed.
   Route{http::verb::post,   "/v1/files/upload-url",     "files.upload_url",     kPresigned, true,  handlers::CreateUploadUrl},
   Route{http::verb::put,    "/v1/files/upload/{}",      "files.upload_put",     kPresigned, false, handlers::PutSignedUpload},
@@ -127,6 +129,20 @@ const Route* FindRoute(http::verb method, const std::vector<std::string>& segmen
   return nullptr;
 }
 
+// "GET, DELETE": the methods of the routes whose pattern matches `segments`.
+std::string MethodsOf(const std::vector<std::string>& segments) {
+  std::string out;
+  std::vector<std::string> params;
+  for (const Route& r : kRoutes) {
+    if (!MatchPattern(r.pattern, segments, &params)) continue;
+    const std::string_view name = http::to_string(r.method);
+    if (out.find(name) != std::string::npos) continue;
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
 }  // namespace
 
 Dispatch Api::Begin(const RequestHead& head) {
@@ -140,6 +156,12 @@ Dispatch Api::Begin(const RequestHead& head) {
   }
   bool path_matched = false;
   const Route* route = FindRoute(head.header.method(), target->segments, &ctx.params, &path_matched);
+  if (head.header.method() == http::verb::options && path_matched) {
+    // CORS preflight (api/cors.h): no key needed; answers the methods of the route's path.
+    d.route = "cors.preflight";
+    d.response = CorsPreflight(services_.options, head.header, MethodsOf(target->segments));
+    return d;
+  }
   if (route == nullptr) {
     if (path_matched) {
       d.route = "method_not_allowed";
@@ -182,8 +204,23 @@ Dispatch Api::Begin(const RequestHead& head) {
 }
 
 Response Api::RejectFromNetwork(std::string_view target, const Status& status) const {
-  (void)target;  // every route refused by the network layer today answers the OpenAI envelope
-  return ErrorResponse(status, ErrorEnvelope::kOpenAi);
+  // The envelope of whichever route the path names (any method), so that an error found while
+  // streaming a body reads like the route's own errors.
+  ErrorEnvelope envelope = ErrorEnvelope::kOpenAi;
+  if (auto parsed = ParseTarget(target)) {
+    std::vector<std::string> params;
+    for (const Route& r : kRoutes) {
+      if (MatchPattern(r.pattern, parsed->segments, &params)) {
+        envelope = r.envelope;
+        break;
+      }
+    }
+  }
+  return ErrorResponse(status, envelope);
+}
+
+void Api::FinishResponse(const RequestHead& head, Response& response) const {
+  AddCorsHeaders(services_.options, head.header, response.header);
 }
 
 std::optional<std::string> RequestContext::QueryValue(std::string_view name) const {

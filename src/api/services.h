@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "blob/blob_store.h"
@@ -27,6 +28,8 @@ struct ApiOptions {
   int64_t upload_url_ttl_seconds = 60;
   // Upload sessions (API.md section 5): seconds until a session's file expires.
   int64_t session_ttl_seconds = 86400;
+  // CORS (API.md section 8, api/cors.h): exact origins allowed to call from a browser; empty = none.
+  std::vector<std::string> cors_origins;
 };
 
 struct Services {

@@ -54,6 +54,8 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
        "Secret (32+ bytes) that signs upload URLs (default: generated once in DATA_DIR/secret)");
   Flag(serve_cmd, "worker-path", &serve.worker_path,
        "The filesd-worker executable (default: next to filesd)");
+  Flag(serve_cmd, "cors-origins", &serve.cors_origins,
+       "Comma-separated origins allowed to call from a browser (CORS), e.g. https://app.example.com");
 
   KeysCommand keys;
   CLI::App* keys_cmd = app.add_subcommand("keys", "Create, list and revoke API keys");
@@ -68,6 +70,20 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   revoke->add_option("key_id", keys.key_id, "Key id, as shown by `keys list`")->required();
   Flag(revoke, "data-dir", &keys.data_dir, "Data directory of the server");
 
+  ProjectsCommand projects;
+  CLI::App* projects_cmd = app.add_subcommand("projects", "Show projects and set their quotas");
+  projects_cmd->require_subcommand(1);
+  Flag(projects_cmd, "data-dir", &projects.data_dir, "Data directory of the server");
+  CLI::App* set_quota = projects_cmd->add_subcommand(
+      "set-quota", "Set a project's quotas (created if missing); 'none' removes one");
+  set_quota->add_option("name", projects.project, "Project name")->required();
+  set_quota->add_option("--bytes", projects.quota_bytes, "Most bytes the project may store, or none");
+  set_quota->add_option("--files", projects.quota_files, "Most files the project may store, or none");
+  Flag(set_quota, "data-dir", &projects.data_dir, "Data directory of the server");
+  CLI::App* show = projects_cmd->add_subcommand("show", "Show a project's usage and quotas");
+  show->add_option("name", projects.project, "Project name")->required();
+  Flag(show, "data-dir", &projects.data_dir, "Data directory of the server");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,6 +93,10 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   CommandLine out;
   if (serve_cmd->parsed()) {
     out.command = serve;
+  } else if (projects_cmd->parsed()) {
+    projects.action = set_quota->parsed() ? ProjectsCommand::Action::kSetQuota
+                                          : ProjectsCommand::Action::kShow;
+    out.command = projects;
   } else {
     if (create->parsed()) keys.action = KeysCommand::Action::kCreate;
     if (revoke->parsed()) keys.action = KeysCommand::Action::kRevoke;
@@ -131,6 +151,22 @@ std::vector<std::string> Validate(ServeConfig& c) {
   }
   if (!c.url_signing_secret.empty() && c.url_signing_secret.size() < 32) {
     problems.push_back("--url-signing-secret must be at least 32 bytes long");
+  }
+  c.cors_origin_list.clear();
+  for (size_t pos = 0; pos <= c.cors_origins.size();) {
+    size_t end = c.cors_origins.find(',', pos);
+    if (end == std::string::npos) end = c.cors_origins.size();
+    std::string origin = c.cors_origins.substr(pos, end - pos);
+    while (!origin.empty() && origin.front() == ' ') origin.erase(0, 1);
+    while (!origin.empty() && (origin.back() == ' ' || origin.back() == '/')) origin.pop_back();
+    if (!origin.empty()) {
+      if (!origin.starts_with("http://") && !origin.starts_with("https://")) {
+        problems.push_back("--cors-origins entries must start with http:// or https://, got '" +
+                           origin + "'");
+      }
+      c.cors_origin_list.push_back(std::move(origin));
+    }
+    pos = end + 1;
   }
   return problems;
 }

@@ -34,6 +34,9 @@ struct ServeConfig {
   std::string url_signing_secret;   // "" = the 32 random bytes kept in <data-dir>/secret
   // The file-analysis worker; "" = filesd-worker next to the filesd executable.
   std::string worker_path;
+  // CORS (API.md section 8): comma-separated origins ("https://app.example.com"); "" = none.
+  std::string cors_origins;
+  std::vector<std::string> cors_origin_list;  // split and checked by Validate()
 };
 
 struct KeysCommand {
@@ -44,8 +47,19 @@ struct KeysCommand {
   std::string key_id;   // revoke
 };
 
+// `filesd projects set-quota NAME [--bytes N|none] [--files N|none]` and `projects show NAME`
+// (API.md section 8). An omitted quota flag keeps the current value; "none" removes the quota.
+struct ProjectsCommand {
+  enum class Action { kSetQuota, kShow };
+  Action action = Action::kShow;
+  std::string data_dir = "./data";
+  std::string project;
+  std::optional<std::string> quota_bytes;  // as given: decimal or "none"
+  std::optional<std::string> quota_files;
+};
+
 struct CommandLine {
-  std::variant<ServeConfig, KeysCommand> command;
+  std::variant<ServeConfig, KeysCommand, ProjectsCommand> command;
 };
 
 // Parses argv. Returns the command, or the process exit code when parsing already finished the

@@ -321,7 +321,7 @@ class Session : public std::enable_shared_from_this<Session> {
           self->LogRequest(499);
           return self->Close();
         }
-        Response r = self->shared_->api.RejectFromNetwork("", st);
+        Response r = self->shared_->api.RejectFromNetwork(self->head_.header.target(), st);
         r.close = true;
         self->WriteResponse(std::move(r), /*body_unread=*/true);
       });
@@ -336,6 +336,7 @@ class Session : public std::enable_shared_from_this<Session> {
     status_ = static_cast<unsigned>(r.header.result_int());
     r.header.version(head_.header.version() == 10 ? 10 : 11);
     r.header.set("X-Request-Id", head_.request_id);
+    shared_->api.FinishResponse(head_, r);
     if (!keep_alive_) {
       r.header.set(http::field::connection, "close");
     } else if (r.header.version() == 10) {

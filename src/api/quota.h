@@ -1,0 +1,32 @@
+// Per-project quotas (API.md section 8): the project's usage against its quotas, and the one error a
+// refused upload answers (429, code `storage_quota_exceeded`). Quotas are set with
+// `filesd projects set-quota`; a project without quotas is never refused.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "api/services.h"
+
+namespace filesd {
+
+struct QuotaState {
+  MetadataStore::Usage usage;
+  std::optional<uint64_t> quota_bytes;
+  std::optional<uint64_t> quota_files;
+
+  // Bytes the project may still store; nullopt when it has no byte quota.
+  std::optional<uint64_t> BytesLeft() const;
+  // kResourceExhausted if one more file of `bytes` bytes would pass a quota.
+  Status CheckNewFile(uint64_t bytes) const;
+};
+
+// The usage and quotas of `project_id` at `now`.
+Result<QuotaState> LoadQuotaState(const Services& services, const std::string& project_id,
+                                  int64_t now);
+
+// 429 storage_quota_exceeded with `message`.
+Status QuotaExceeded(std::string message);
+
+}  // namespace filesd
