@@ -12,17 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "api/parse/multipart_parser.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "fuzz invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
 
 constexpr filesd::MultipartLimits kLimits{/*max_header_bytes=*/200, /*max_parts=*/6};
 

@@ -10,17 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "api/parse/byte_range.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "fuzz invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
 
 bool SameDecision(const filesd::RangeDecision& a, const filesd::RangeDecision& b) {
   if (a.outcome != b.outcome) return false;

@@ -17,17 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "upload/hmac_url_signer.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "fuzz invariant failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                                   \
-    }                                                                                 \
-  } while (0)
 
 const filesd::HmacUrlSigner& Signer() {
   static const auto* signer = filesd::HmacUrlSigner::Create(std::string(32, 'k')).value().release();
