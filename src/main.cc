@@ -274,6 +274,13 @@ int RunServe(ServeConfig config) {
   Metrics metrics;
   IsolatedAnalyzerOptions analyzer_options;
   analyzer_options.worker_path = worker_path;
+  analyzer_options.limits.max_seconds = config.process_timeout_seconds;
+  analyzer_options.limits.max_memory_bytes = config.process_memory_bytes;
+  analyzer_options.limits.max_pixels = config.max_image_pixels;
+  analyzer_options.limits.max_ocr_pages = config.max_ocr_pages;
+  analyzer_options.limits.max_json_depth = config.max_json_depth;
+  analyzer_options.limits.max_decompressed_bytes = config.max_decompressed_bytes;
+  analyzer_options.limits.max_text_bytes = config.max_text_bytes;
   LocalBlobStore* local_blobs = blobs->get();
   analyzer_options.local_path = [local_blobs](const std::string& key) {
     return local_blobs->LocalPath(key);

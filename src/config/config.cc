@@ -44,6 +44,19 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
   Flag(serve_cmd, "pool-threads", &serve.pool_threads, "Threads doing blocking store work");
   Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
+  Flag(serve_cmd, "process-timeout", &serve.process_timeout_seconds,
+       "Seconds one file analysis may take before its worker is killed");
+  Flag(serve_cmd, "process-memory-bytes", &serve.process_memory_bytes,
+       "Address-space limit of the analysis worker, in bytes");
+  Flag(serve_cmd, "max-image-pixels", &serve.max_image_pixels,
+       "Images (and PDF pages rendered for OCR) with more pixels are refused before decoding");
+  Flag(serve_cmd, "max-ocr-pages", &serve.max_ocr_pages,
+       "PDF pages without a text layer read by OCR; later ones are skipped");
+  Flag(serve_cmd, "max-json-depth", &serve.max_json_depth, "JSON nested deeper is refused");
+  Flag(serve_cmd, "max-decompressed-bytes", &serve.max_decompressed_bytes,
+       "Bytes an xlsx may expand to; a zip bomb is refused, never expanded");
+  Flag(serve_cmd, "max-text-bytes", &serve.max_text_bytes,
+       "Size cap of the text extracted for GET /v1/files/{id}/text");
   Flag(serve_cmd, "public-base-url", &serve.public_base_url,
        "Scheme, host and port that signed upload URLs start with (default http://LISTEN)");
   Flag(serve_cmd, "session-ttl", &serve.session_ttl_seconds,
@@ -140,6 +153,13 @@ std::vector<std::string> Validate(ServeConfig& c) {
   if (c.session_ttl_seconds < 1) problems.push_back("--session-ttl must be at least 1");
   if (c.orphan_grace_seconds < 0) problems.push_back("--orphan-grace must be >= 0");
   if (c.io_threads < 1 || c.io_threads > 64) problems.push_back("--io-threads must be 1..64");
+  if (!(c.process_timeout_seconds > 0)) problems.push_back("--process-timeout must be positive");
+  if (c.process_memory_bytes < (64u << 20)) problems.push_back("--process-memory-bytes must be at least 64 MiB");
+  if (c.max_image_pixels < 1) problems.push_back("--max-image-pixels must be positive");
+  if (c.max_ocr_pages < 0) problems.push_back("--max-ocr-pages must be >= 0");
+  if (c.max_json_depth < 1) problems.push_back("--max-json-depth must be at least 1");
+  if (c.max_decompressed_bytes < 1) problems.push_back("--max-decompressed-bytes must be positive");
+  if (c.max_text_bytes < 1) problems.push_back("--max-text-bytes must be positive");
   if (c.pool_threads < 1 || c.pool_threads > 256) problems.push_back("--pool-threads must be 1..256");
   if (c.upload_url_ttl_seconds < 1 || c.upload_url_ttl_seconds > 7 * 24 * 3600) {
     problems.push_back("--upload-url-ttl must be from 1 to 604800 seconds");

@@ -26,6 +26,14 @@ struct ServeConfig {
   unsigned io_threads = 2;
   unsigned pool_threads = 8;
   bool access_log = true;
+  // Limits of one file analysis (API.md section 6), each refused with a clear message on the file.
+  double process_timeout_seconds = 30;
+  uint64_t process_memory_bytes = uint64_t{2} << 30;
+  uint64_t max_image_pixels = 100'000'000;
+  int max_ocr_pages = 20;
+  int max_json_depth = 512;
+  uint64_t max_decompressed_bytes = uint64_t{512} << 20;
+  uint64_t max_text_bytes = uint64_t{8} << 20;
   // Pre-signed upload flow (API.md section 4).
   std::string public_base_url;      // what upload URLs start with; "" = "http://" + listen
   int64_t upload_url_ttl_seconds = 60;

@@ -90,3 +90,18 @@ def test_hostile_file_fails_alone_and_cleanly(server, api, filename, make, words
     assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
     assert upload_processed(api, b"a,b\n1,2\n", "ok.csv")["status"] == "processed"
     assert api.get(api.base + f"/v1/files/{obj['id']}/content", timeout=30).content == data
+
+
+def test_processing_limits_are_configurable(server_factory):
+    """--max-json-depth and --max-image-pixels reach the worker: files within the defaults but over
+    the configured limits end in error naming the limit."""
+    srv = server_factory({"max-json-depth": 4, "max-image-pixels": 1000})
+    key = srv.create_key("limits")
+    api = srv.session(key)
+    api.base = srv.url
+    deep = upload_processed(api, b"[[[[[[1]]]]]]", "deep.json")
+    assert deep["status"] == "error" and "deeper than 4" in deep["status_details"], deep
+    big = upload_processed(api, png_declaring(100, 100), "big.png")
+    assert big["status"] == "error" and "pixel" in big["status_details"].lower(), big
+    ok = upload_processed(api, b"[[1]]", "ok.json")
+    assert ok["status"] == "processed", ok
