@@ -323,6 +323,7 @@ int RunServe(ServeConfig config) {
   JanitorOptions janitor_options;
   janitor_options.deleted_retention_seconds = config.deleted_retention_seconds;
   janitor_options.orphan_grace_seconds = config.orphan_grace_seconds;
+  janitor_options.pending_grace_seconds = config.pending_grace_seconds;
   Janitor janitor(**blobs, **meta, clock, janitor_options);
   JanitorLoop janitor_loop(server, janitor, std::chrono::seconds(config.janitor_interval_seconds));
   janitor_loop.Start();

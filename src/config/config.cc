@@ -41,6 +41,8 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
        "Seconds between janitor passes (purge, expiry, orphan cleanup)");
   Flag(serve_cmd, "orphan-grace", &serve.orphan_grace_seconds,
        "Seconds before content written by an upload that never committed is removed");
+  Flag(serve_cmd, "pending-grace", &serve.pending_grace_seconds,
+       "Seconds after which a file whose pre-signed upload never came is removed");
   Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
   Flag(serve_cmd, "pool-threads", &serve.pool_threads, "Threads doing blocking store work");
   Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
@@ -152,6 +154,7 @@ std::vector<std::string> Validate(ServeConfig& c) {
   if (c.janitor_interval_seconds < 1) problems.push_back("--janitor-interval must be at least 1");
   if (c.session_ttl_seconds < 1) problems.push_back("--session-ttl must be at least 1");
   if (c.orphan_grace_seconds < 0) problems.push_back("--orphan-grace must be >= 0");
+  if (c.pending_grace_seconds < 0) problems.push_back("--pending-grace must be >= 0");
   if (c.io_threads < 1 || c.io_threads > 64) problems.push_back("--io-threads must be 1..64");
   if (!(c.process_timeout_seconds > 0)) problems.push_back("--process-timeout must be positive");
   if (c.process_memory_bytes < (64u << 20)) problems.push_back("--process-memory-bytes must be at least 64 MiB");

@@ -23,6 +23,7 @@ struct ServeConfig {
   int64_t deleted_retention_seconds = 7 * 24 * 3600;
   int64_t janitor_interval_seconds = 60;
   int64_t orphan_grace_seconds = 3600;
+  int64_t pending_grace_seconds = 24 * 3600;
   unsigned io_threads = 2;
   unsigned pool_threads = 8;
   bool access_log = true;

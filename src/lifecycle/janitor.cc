@@ -39,6 +39,17 @@ Result<JanitorReport> Janitor::RunOnce() {
     if (orphans.size() < options_.batch_size) break;
   }
 
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(
+        std::vector<FileRecord> stale,
+        meta_.ListStalePendingFiles(now - options_.pending_grace_seconds, options_.batch_size));
+    for (const FileRecord& f : stale) {
+      FILESD_RETURN_IF_ERROR(meta_.PurgeFile(f.id));  // a pending file has no content yet
+      ++report.stale_pending_removed;
+    }
+    if (stale.size() < options_.batch_size) break;
+  }
+
   FILESD_ASSIGN_OR_RETURN(report.temp_files_removed, blobs_.RemoveAbandonedWrites());
   return report;
 }

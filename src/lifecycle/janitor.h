@@ -6,7 +6,8 @@
 //     in between retries the row next time);
 //  2. deletes blobs whose intent is older than `orphan_grace_seconds` and was never adopted by a
 //     file row (a process died between writing content and committing its row);
-//  3. removes temporary files of uploads that died without cleaning up.
+//  3. removes `pending` files whose upload never came, `pending_grace_seconds` after creation;
+//  4. removes temporary files of uploads that died without cleaning up.
 // It never touches a visible file: visibility is decided by the metadata store at `now`, and an
 // adopted blob has no intent. Safe to run concurrently with uploads and with another janitor.
 #pragma once
@@ -24,6 +25,9 @@ namespace filesd {
 struct JanitorOptions {
   int64_t deleted_retention_seconds = 7 * 24 * 3600;
   int64_t orphan_grace_seconds = 3600;
+  // Age after which a `pending` file (upload URL issued, no content ever arrived) is removed. Long
+  // enough that an upload that started before its URL expired can never be cut off.
+  int64_t pending_grace_seconds = 24 * 3600;
   size_t batch_size = 500;
 };
 
@@ -31,6 +35,7 @@ struct JanitorReport {
   size_t files_purged = 0;
   size_t orphan_blobs_removed = 0;
   size_t temp_files_removed = 0;
+  size_t stale_pending_removed = 0;
 };
 
 class Janitor {

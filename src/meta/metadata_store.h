@@ -81,6 +81,11 @@ class MetadataStore {
   // PurgeFile() removes it, so a janitor interrupted between deleting the blob and the row retries.
   virtual Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t deleted_before, int64_t now,
                                                              size_t limit) = 0;
+  // Files still `pending` (an upload URL was issued and no content ever arrived) created at or
+  // before `created_before`, visible or not, oldest first, at most `limit`. The janitor purges them
+  // once no upload through their URL can still be running.
+  virtual Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t created_before,
+                                                                size_t limit) = 0;
   // Removes the row for good. Idempotent.
   virtual Status PurgeFile(const std::string& file_id) = 0;
 

@@ -49,6 +49,7 @@ enum class Sql : int {
   kUpdateFile,
   kSoftDeleteFile,
   kListPurgeable,
+  kListStalePending,
   kPurgeFile,
   kUsage,
   kReady,
@@ -147,6 +148,9 @@ constexpr SqlText kSqlTexts[] = {
     {Sql::kListPurgeable, "list purgeable files",
      "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE deleted_at <= ?1 OR expires_at <= ?2 "
      "ORDER BY created_at, id LIMIT ?3"},
+    {Sql::kListStalePending, "list stale pending files",
+     "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'pending' AND created_at <= ?1 "
+     "ORDER BY created_at, id LIMIT ?2"},
     {Sql::kPurgeFile, "purge file", "DELETE FROM files WHERE id = ?1"},
     {Sql::kUsage, "usage",
      "SELECT count(*), coalesce(sum(bytes), 0) FROM files "
@@ -831,6 +835,16 @@ Result<std::vector<FileRecord>> SqliteMetadataStore::ListPurgeableFiles(int64_t 
     stmt.Bind(1, deleted_before);
     stmt.Bind(2, now);
     stmt.Bind(3, ClampToInt64(limit));
+    return sqlite::ReadFileRows(stmt);
+  });
+}
+
+Result<std::vector<FileRecord>> SqliteMetadataStore::ListStalePendingFiles(int64_t created_before,
+                                                                           size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<FileRecord>> {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListStalePending));
+    stmt.Bind(1, created_before);
+    stmt.Bind(2, ClampToInt64(limit));
     return sqlite::ReadFileRows(stmt);
   });
 }

@@ -85,6 +85,8 @@ class SqliteMetadataStore final : public MetadataStore {
   Status SoftDeleteFile(const std::string& project_id, const std::string& file_id,
                         int64_t now) override;
   // Oldest first means by (created_at, id).
+  Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t created_before,
+                                                        size_t limit) override;
   Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t deleted_before, int64_t now,
                                                      size_t limit) override;
   Status PurgeFile(const std::string& file_id) override;

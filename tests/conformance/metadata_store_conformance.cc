@@ -658,6 +658,36 @@ TEST_P(MetadataStoreConformanceTest, PurgeableFilesAreOldDeletionsAndExpiriesUnt
   META_EXPECT_OK(store().CreateFile(NewFile(alpha().id, Id(1), 300)));
 }
 
+TEST_P(MetadataStoreConformanceTest, StalePendingFilesAreListedOldestFirstAndOnlyThose) {
+  FileRecord old_pending = NewFile(alpha().id, Id(1), kNow - 300);
+  old_pending.status = FileStatus::kPending;
+  FileRecord older_pending = NewFile(beta().id, Id(2), kNow - 400);  // any project
+  older_pending.status = FileStatus::kPending;
+  FileRecord new_pending = NewFile(alpha().id, Id(3), kNow - 10);
+  new_pending.status = FileStatus::kPending;
+  FileRecord old_uploaded = NewFile(alpha().id, Id(4), kNow - 500);  // not pending
+  for (const FileRecord* f : {&old_pending, &older_pending, &new_pending, &old_uploaded}) {
+    META_ASSERT_OK(store().CreateFile(*f));
+  }
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> rows, store().ListStalePendingFiles(kNow - 100, 10));
+  std::vector<std::string> ids;
+  for (const FileRecord& f : rows) ids.push_back(f.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{Id(2), Id(1)}));
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> one, store().ListStalePendingFiles(kNow - 100, 1));
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].id, Id(2));
+  // Once it has content it is no longer pending.
+  FileRecord uploaded = old_pending;
+  uploaded.status = FileStatus::kUploaded;
+  uploaded.blob_key = "content/" + Id(1) + "/x";
+  FilePrecondition was_pending;
+  was_pending.status = FileStatus::kPending;
+  META_ASSERT_OK(store().UpdateFile(uploaded, was_pending, kNow));
+  META_ASSIGN_OR_FAIL(std::vector<FileRecord> after, store().ListStalePendingFiles(kNow - 100, 10));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id, Id(2));
+}
+
 // ---- projects and keys ----
 
 TEST_P(MetadataStoreConformanceTest, EnsureProjectIsIdempotentAndProjectsAreFound) {

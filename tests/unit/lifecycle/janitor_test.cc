@@ -134,5 +134,34 @@ TEST_F(JanitorTest, OrphanedBlobsGoAfterTheGraceAndAdoptedOnesStay) {
   EXPECT_TRUE(intents->empty());
 }
 
+TEST_F(JanitorTest, PendingFilesWhoseUploadNeverCameGoAfterTheirGrace) {
+  JanitorOptions options;
+  options.pending_grace_seconds = 600;
+  Janitor janitor(blobs_, *meta_, clock_, options);
+  FileRecord pending;
+  pending.id = NewUuidV4();
+  pending.project_id = project_id_;
+  pending.filename = "later.csv";
+  pending.purpose = "user_data";
+  pending.status = FileStatus::kPending;
+  pending.created_at = pending.updated_at = clock_.NowSeconds();
+  ASSERT_TRUE(meta_->CreateFile(pending).ok());
+  FileRecord done = MakeFile();
+
+  clock_.Advance(599);
+  auto early = janitor.RunOnce();
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->stale_pending_removed, 0u);
+  EXPECT_TRUE(meta_->GetFile(project_id_, pending.id, clock_.NowSeconds()).ok());
+
+  clock_.Advance(2);
+  auto late = janitor.RunOnce();
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(late->stale_pending_removed, 1u);
+  EXPECT_EQ(meta_->GetFile(project_id_, pending.id, clock_.NowSeconds()).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(meta_->GetFile(project_id_, done.id, clock_.NowSeconds()).ok());  // not pending
+}
+
 }  // namespace
 }  // namespace filesd

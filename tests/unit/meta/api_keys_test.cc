@@ -224,6 +224,7 @@ class UnreachableStore final : public MetadataStore {
   Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t, int64_t, size_t) override {
     return Down();
   }
+  Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t, size_t) override { return Down(); }
   Status PurgeFile(const std::string&) override { return Down(); }
   Status AddUploadPart(const std::string&, const UploadPartRecord&, int64_t) override {
     return Down();
