@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/file_json.h"
+#include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
 #include "api/multipart_upload.h"
@@ -13,12 +14,6 @@
 namespace filesd::handlers {
 namespace {
 
-Dispatch Answer(Response r) {
-  Dispatch d;
-  d.response = std::move(r);
-  return d;
-}
-
 Dispatch Fail(const RequestContext& ctx, const Status& s) { return Answer(ctx.Error(s)); }
 
 // Parses a non-negative decimal integer query value.
@@ -28,40 +23,6 @@ std::optional<uint64_t> ParseUint(const std::string& s) {
   if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
 }
-
-// The visible file named by the first path parameter, or 404 (also for ids that are not UUIDs).
-Result<FileRecord> LoadFile(const RequestContext& ctx) {
-  const std::string& id = ctx.params.at(0);
-  if (!IsUuid(id)) return NotFound("No such file: " + id, "file_not_found");
-  auto f = ctx.services.meta->GetFile(ctx.project_id, id, ctx.now);
-  if (!f.ok() && f.status().code() == StatusCode::kNotFound) {
-    return NotFound("No such file: " + id, "file_not_found");
-  }
-  return f;
-}
-
-// Streams [offset, offset + length) of a blob.
-class BlobBodyStream final : public BodyStream {
- public:
-  BlobBodyStream(std::unique_ptr<BlobReader> reader, uint64_t offset, uint64_t length)
-      : reader_(std::move(reader)), offset_(offset), remaining_(length), length_(length) {}
-  uint64_t size() const override { return length_; }
-  Result<size_t> Read(std::span<char> out) override {
-    if (remaining_ == 0) return size_t{0};
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_));
-    FILESD_ASSIGN_OR_RETURN(size_t n, reader_->ReadAt(offset_, out.first(want)));
-    if (n == 0) return Internal("content ended before its recorded size");
-    offset_ += n;
-    remaining_ -= n;
-    return n;
-  }
-
- private:
-  std::unique_ptr<BlobReader> reader_;
-  uint64_t offset_;
-  uint64_t remaining_;
-  uint64_t length_;
-};
 
 // True when an If-None-Match / If-Range value names `etag` (weak comparison, or "*").
 bool EtagListMatches(std::string_view header, const std::string& etag) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/analyzer.h"
+#include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
 #include "api/ingest.h"
@@ -39,12 +40,6 @@ constexpr std::string_view kSupportedTypes = "CSV, Excel, PDF, images, JSON or t
 // is 30 s by default), and how often it looks.
 constexpr auto kProcessingWait = std::chrono::seconds(60);
 constexpr auto kProcessingPoll = std::chrono::milliseconds(200);
-
-Dispatch Answer(Response r) {
-  Dispatch d;
-  d.response = std::move(r);
-  return d;
-}
 
 Response JsonResponse(http::status status, const json::object& body) {
   Response r;
@@ -450,25 +445,6 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
 // ------------------------------------------------------------------------------------------------
 // GET /v1/files/{id}/text
 
-class TextStream final : public BodyStream {
- public:
-  explicit TextStream(std::unique_ptr<BlobReader> reader) : reader_(std::move(reader)) {}
-  uint64_t size() const override { return reader_->size_bytes(); }
-  Result<size_t> Read(std::span<char> out) override {
-    const uint64_t remaining = reader_->size_bytes() - offset_;
-    if (remaining == 0) return size_t{0};
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), remaining));
-    FILESD_ASSIGN_OR_RETURN(size_t n, reader_->ReadAt(offset_, out.first(want)));
-    if (n == 0) return Internal("text ended before its recorded size");
-    offset_ += n;
-    return n;
-  }
-
- private:
-  std::unique_ptr<BlobReader> reader_;
-  uint64_t offset_ = 0;
-};
-
 }  // namespace
 
 Dispatch CreateUploadUrl(RequestContext& ctx) {
@@ -541,13 +517,9 @@ Dispatch ConfirmUpload(RequestContext& ctx) {
 }
 
 Dispatch FileText(RequestContext& ctx) {
-  const std::string& id = ctx.params.at(0);
-  const Status no_file = NotFound("No such file: " + id, "file_not_found");
-  if (!IsUuid(id)) return Answer(ctx.Error(no_file));
-  auto f = ctx.services.meta->GetFile(ctx.project_id, id, ctx.now);
-  if (!f.ok()) {
-    return Answer(ctx.Error(f.status().code() == StatusCode::kNotFound ? no_file : f.status()));
-  }
+  auto f = LoadFile(ctx);
+  if (!f.ok()) return Answer(ctx.Error(f.status()));
+  const std::string& id = f->id;
   const Status no_text = NotFound(
       "File " + id + " has no text: it is not processed, or its type has none", "text_not_found");
   if (f->status != FileStatus::kProcessed || MetadataType(*f) == "binary") {
@@ -562,7 +534,7 @@ Dispatch FileText(RequestContext& ctx) {
   r.header.result(http::status::ok);
   r.header.set(http::field::content_type, "text/plain; charset=utf-8");
   r.header.set(http::field::cache_control, "private");
-  r.stream = std::make_unique<TextStream>(std::move(reader).value());
+  r.stream = std::make_unique<BlobBodyStream>(std::move(reader).value());
   return Answer(std::move(r));
 }
 

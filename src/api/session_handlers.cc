@@ -23,6 +23,7 @@
 
 #include "api/analyzer.h"
 #include "api/file_json.h"
+#include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
 #include "api/ingest.h"
@@ -54,12 +55,6 @@ constexpr size_t kCopyBufferBytes = 1u << 20;
 std::mutex& SessionMutex(const std::string& file_id) {
   static std::array<std::mutex, 256> stripes;
   return stripes[std::hash<std::string>{}(file_id) % stripes.size()];
-}
-
-Dispatch Answer(Response r) {
-  Dispatch d;
-  d.response = std::move(r);
-  return d;
 }
 
 Response JsonResponse(const json::object& o) {
