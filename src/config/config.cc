@@ -3,6 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <string_view>
 #include <iostream>
 
 namespace filesd {
@@ -16,6 +20,48 @@ CLI::Option* Flag(CLI::App* app, const std::string& name, T* value, const std::s
   return app->add_option("--" + name, *value, help)->envname(env)->capture_default_str();
 }
 
+// The config file named by `serve --config FILE` / `--config=FILE`, else by FILESD_CONFIG.
+std::optional<std::string> FindConfigPath(int argc, char** argv) {
+  if (argc < 2 || std::string_view(argv[1]) != "serve") return std::nullopt;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) return std::string(argv[i + 1]);
+    if (arg.substr(0, 9) == "--config=") return std::string(arg.substr(9));
+  }
+  if (const char* env = std::getenv("FILESD_CONFIG"); env != nullptr && *env != '\0') return env;
+  return std::nullopt;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Reads `name = value` lines into the defaults of `cmd`'s options. Throws CLI::ConversionError (a
+// CLI::Error, reported like any command-line error) for an unreadable file, an unknown key or a
+// malformed line, naming the file and line.
+void LoadConfigDefaults(const std::string& path, CLI::App* cmd) {
+  std::ifstream in(path);
+  if (!in) throw CLI::ConversionError("config file " + path + " cannot be read");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string_view text = Trim(line);
+    if (text.empty() || text.front() == '#' || text.front() == ';' || text == "[serve]") continue;
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const size_t eq = text.find('=');
+    if (eq == std::string_view::npos) throw CLI::ConversionError(where + "expected name = value");
+    const std::string name(Trim(text.substr(0, eq)));
+    std::string_view value = Trim(text.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    CLI::Option* opt = name == "config" ? nullptr : cmd->get_option_no_throw("--" + name);
+    if (opt == nullptr) throw CLI::ConversionError(where + "unknown setting '" + name + "'");
+    opt->default_val(std::string(value));
+  }
+}
+
 }  // namespace
 
 std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
@@ -25,7 +71,10 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
 
   ServeConfig serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the HTTP server");
-  serve_cmd->set_config("--config", "", "Config file (INI or TOML); keys are the flag names")
+  std::string config_file;
+  serve_cmd->add_option("--config", config_file,
+                        "Config file: `flag-name = value` lines (an optional [serve] header, "
+                        "# comments); flags and FILESD_* variables override it")
       ->envname("FILESD_CONFIG");
   Flag(serve_cmd, "listen", &serve.listen, "Address to listen on, HOST:PORT");
   Flag(serve_cmd, "data-dir", &serve.data_dir, "Directory for the database and file content");
@@ -100,8 +149,11 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(show, "data-dir", &projects.data_dir, "Data directory of the server");
 
   try {
+    // CLI11 does not read a subcommand's config file, so the file's values become the options'
+    // defaults before parsing: FILESD_* variables and flags then override them as usual.
+    if (auto path = FindConfigPath(argc, argv)) LoadConfigDefaults(*path, serve_cmd);
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Error& e) {
     return app.exit(e);
   }
 

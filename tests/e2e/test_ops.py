@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
@@ -285,3 +286,34 @@ def test_readyz_and_uploads_when_the_blob_store_is_unreachable(server_factory):
     assert requests.get(srv.url + "/readyz", timeout=5).status_code == 200
     assert s.get(srv.url + f"/v1/files/{f['id']}/content", timeout=10).content == b"stored before"
     upload_ok(s, b"stored after")
+
+
+def test_configuration_file_and_its_precedence(server_factory, tmp_path):
+    """A config file (--config or FILESD_CONFIG) sets flags by name; FILESD_* variables and flags
+    override it; an unknown setting is refused with its file and line."""
+    conf = tmp_path / "filesd.ini"
+    conf.write_text("# filesd settings\n[serve]\nmax-file-bytes = 4096\n")
+    big = b"y" * 20000
+
+    def big_upload_status(srv, key):
+        return srv.session(key).post(srv.url + "/v1/files", files={"file": ("big", big)},
+                                     data={"purpose": "user_data"}, timeout=10).status_code
+
+    for flags, env, expected in (
+        ({"config": str(conf)}, {}, 413),                                   # the file applies
+        ({}, {"FILESD_CONFIG": str(conf)}, 413),                            # named by the environment
+        ({"config": str(conf)}, {"FILESD_MAX_FILE_BYTES": "100000"}, 200),  # environment beats file
+        ({"config": str(conf), "max-file-bytes": 100000}, {}, 200),         # flag beats file
+    ):
+        srv = server_factory(flags, env=env, start=False)
+        key = srv.create_key("conf")
+        srv.start()
+        assert big_upload_status(srv, key) == expected, (flags, env)
+        assert srv.stop() == 0
+
+    bad = tmp_path / "bad.ini"
+    bad.write_text("max-file-bytes = 4096\nno-such-setting = 1\n")
+    p = subprocess.run([os.environ["FILESD_BIN"], "serve", "--config", str(bad), "--data-dir",
+                        str(tmp_path / "d")], capture_output=True, text=True, timeout=10)
+    assert p.returncode != 0
+    assert f"{bad}:2" in p.stderr and "no-such-setting" in p.stderr, p.stderr
