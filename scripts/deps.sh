@@ -17,6 +17,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   python3 python3-requests python3-pytest
   python3-openpyxl python3-xlwt python3-reportlab python3-pil tesseract-ocr-eng fonts-dejavu-core
+  chromium chromium-driver
 )
 bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils)
 

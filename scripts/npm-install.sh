@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Node packages the end-to-end tests and benchmarks use (the official `openai` SDK),
+# Installs the Node packages the end-to-end tests and benchmarks use (the official `openai` SDK, and playwright-core to drive Chromium),
 # from the committed lock file, once.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/e2e/node"

@@ -1,96 +1,19 @@
 // End-to-end: the official `openai` npm SDK against a filesd it starts itself (FILESD_BIN) on a free
-// loopback port with a temporary data dir. Run: node --test tests/e2e/node/
+// loopback port with a temporary data dir (see filesd_server.mjs).
+// Run: node --test tests/e2e/node/openai_sdk.test.mjs
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI, { toFile, AuthenticationError, PermissionDeniedError, NotFoundError, BadRequestError } from 'openai';
+import { Filesd } from './filesd_server.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.FILESD_BIN || path.resolve(here, '../../../build/filesd');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
-// One filesd process with its own data dir; logs go to files in that dir and are printed on failure.
-class Filesd {
-  constructor() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filesd-sdk-'));
-    this.dataDir = path.join(this.dir, 'data');
-  }
-
-  cli(...args) {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FILESD_')));
-    return execFileSync(BIN, [...args, '--data-dir', this.dataDir], { encoding: 'utf8', env });
-  }
-
-  createKey(project) {
-    const lines = this.cli('keys', 'create', '--project', project).split('\n').filter((l) => l.trim());
-    const key = lines.at(-1).trim();
-    assert.match(key, /^fsd_[A-Za-z0-9]+_[A-Za-z0-9_-]+$/);
-    return key;
-  }
-
-  async start() {
-    this.port = await freePort();
-    this.url = `http://127.0.0.1:${this.port}`;
-    const out = fs.openSync(path.join(this.dir, 'stdout.log'), 'a');
-    const err = fs.openSync(path.join(this.dir, 'stderr.log'), 'a');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FILESD_')));
-    this.proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir],
-      { stdio: ['ignore', out, err], env });
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 20000;
-    while (Date.now() < deadline) {
-      if (this.proc.exitCode !== null) break;
-      try {
-        const r = await fetch(`${this.url}/healthz`);
-        if (r.status === 200) return;
-      } catch { /* not listening yet */ }
-      await sleep(50);
-    }
-    throw new Error(`filesd did not start:\n${this.logs()}`);
-  }
-
-  async stop() {
-    if (this.proc.exitCode !== null) return { code: this.proc.exitCode };
-    this.proc.kill('SIGTERM');
-    let timer;
-    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve({ code: 'timeout' }), 10000); });
-    const res = await Promise.race([this.exited, timeout]);
-    clearTimeout(timer);
-    if (res.code === 'timeout') this.proc.kill('SIGKILL');
-    return res;
-  }
-
-  logs() {
-    const read = (f) => { try { return fs.readFileSync(path.join(this.dir, f), 'utf8'); } catch { return ''; } };
-    return `--- stderr ---\n${read('stderr.log').slice(-3000)}\n--- stdout ---\n${read('stdout.log').slice(-3000)}`;
-  }
-
-  cleanup() {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 describe('openai SDK against filesd', () => {
-  const server = new Filesd();
+  const server = new Filesd('filesd-sdk-');
   let key, otherKey, client, other, workDir;
   const requested = [];  // every URL the main client fetched
 
