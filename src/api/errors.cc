@@ -58,7 +58,15 @@ boost::json::object PresignedBody(const Status& status) {
       }
       [[fallthrough]];
     default:
-      o["error"] = status.message();
+      if (status.code() == StatusCode::kResourceExhausted) {
+        o["error"] = "Storage quota exceeded";
+        o["message"] = status.message();
+      } else {
+        o["error"] = status.message();
+      }
+      // The machine-readable reason, as the OpenAI envelope's `code` (an addition to the seed's
+      // shape, which clients that read only `error` ignore).
+      if (!status.reason().empty()) o["code"] = status.reason();
       break;
   }
   return o;

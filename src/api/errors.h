@@ -12,7 +12,7 @@ namespace filesd {
 // Which JSON shape a route family answers errors in.
 enum class ErrorEnvelope {
   kOpenAi,     // {"error":{"message","type","param","code"}}
-  kPresigned,  // {"success":false,"error":"...","message":"..."}
+  kPresigned,  // {"success":false,"error":"...","message":"...","code":"..."} (message, code optional)
 };
 
 http::status HttpStatusFor(StatusCode code);

@@ -142,9 +142,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
     }
     FILESD_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, ExpiresAt());
     FILESD_ASSIGN_OR_RETURN(BlobInfo blob, ingest_->Commit());
-    // Quotas again, now that the size is known and other uploads of the project may have finished.
-    FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(services_, project_id_, now_));
-    FILESD_RETURN_IF_ERROR(quota.CheckNewFile(blob.size_bytes));
+    // CreateFile applies the quotas once more, atomically with the usage of its moment.
 
     FileRecord f;
     f.id = file_id_;

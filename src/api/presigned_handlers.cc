@@ -23,6 +23,7 @@
 #include "api/http_names.h"
 #include "api/ingest.h"
 #include "api/json_body.h"
+#include "api/quota.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 #include "upload/url_signer.h"
@@ -183,6 +184,12 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
     file_expires_at = now + n;
   }
 
+  // Quotas (API.md section 8): the new file must fit, with its declared size if there is one. The
+  // PUT checks again against the usage of its time.
+  auto quota = LoadQuotaState(services, project_id, now);
+  if (!quota.ok()) return ErrorResponse(quota.status(), kEnvelope);
+  if (Status s = quota->CheckNewFile(size.value_or(0)); !s.ok()) return ErrorResponse(s, kEnvelope);
+
   FileRecord f;
   f.id = NewUuidV4();
   f.project_id = project_id;
@@ -222,16 +229,19 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
 class SignedPutConsumer final : public BodyConsumer {
  public:
   SignedPutConsumer(const Services& services, FileRecord file, UploadGrant grant,
-                    std::string put_content_type, std::unique_ptr<BlobIngest> ingest)
+                    std::string put_content_type, std::unique_ptr<BlobIngest> ingest,
+                    QuotaState quota)
       : services_(services),
         file_(std::move(file)),
         grant_(std::move(grant)),
         put_content_type_(std::move(put_content_type)),
-        ingest_(std::move(ingest)) {}
+        ingest_(std::move(ingest)),
+        quota_(std::move(quota)) {}
 
   Status OnData(std::string_view data) override {
     const uint64_t after = ingest_->size_bytes() + data.size();
     if (grant_.size_bytes && after > *grant_.size_bytes) return SizeMismatch(after);
+    FILESD_RETURN_IF_ERROR(quota_.CheckGrowth(after));
     if (after > services_.options.max_file_bytes) {
       return PayloadTooLarge("file is larger than the limit of " +
                                  std::to_string(services_.options.max_file_bytes) + " bytes",
@@ -306,6 +316,7 @@ class SignedPutConsumer final : public BodyConsumer {
   const UploadGrant grant_;
   const std::string put_content_type_;
   std::unique_ptr<BlobIngest> ingest_;
+  const QuotaState quota_;  // at the start of the PUT; the store checks again when it commits
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -499,12 +510,17 @@ Dispatch PutSignedUpload(RequestContext& ctx) {
   if (file->status != FileStatus::kPending) {
     return Answer(ctx.Error(SignedPutConsumer::AlreadyUploaded()));
   }
+  // Quotas: refused from Content-Length before any byte is stored, or as soon as a streamed body
+  // passes the room left.
+  auto quota = LoadQuotaState(services, grant->project_id, ctx.now);
+  if (!quota.ok()) return Answer(ctx.Error(quota.status()));
+  if (Status s = quota->CheckGrowth(declared); !s.ok()) return Answer(ctx.Error(s));
   auto ingest = BlobIngest::Start(services, file->id);
   if (!ingest.ok()) return Answer(ctx.Error(ingest.status()));
   Dispatch d;
-  d.consumer = std::make_unique<SignedPutConsumer>(services, std::move(file).value(),
-                                                   std::move(grant).value(), std::move(put_type),
-                                                   std::move(ingest).value());
+  d.consumer = std::make_unique<SignedPutConsumer>(
+      services, std::move(file).value(), std::move(grant).value(), std::move(put_type),
+      std::move(ingest).value(), std::move(quota).value());
   d.max_body_bytes = max_bytes;
   return d;
 }

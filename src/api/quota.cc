@@ -1,5 +1,7 @@
 #include "api/quota.h"
 
+#include "meta/quota_rule.h"
+
 namespace filesd {
 
 std::optional<uint64_t> QuotaState::BytesLeft() const {
@@ -8,16 +10,11 @@ std::optional<uint64_t> QuotaState::BytesLeft() const {
 }
 
 Status QuotaState::CheckNewFile(uint64_t bytes) const {
-  if (quota_files && usage.files + 1 > *quota_files) {
-    return QuotaExceeded("the project already stores " + std::to_string(usage.files) +
-                         " files, its quota is " + std::to_string(*quota_files) + " files");
-  }
-  if (auto left = BytesLeft(); left && bytes > *left) {
-    return QuotaExceeded("the file would pass the project's storage quota of " +
-                         std::to_string(*quota_bytes) + " bytes (" + std::to_string(usage.bytes) +
-                         " bytes used)");
-  }
-  return Status::Ok();
+  return CheckQuota(QuotaLimits{quota_bytes, quota_files}, usage.bytes, usage.files, bytes, 1);
+}
+
+Status QuotaState::CheckGrowth(uint64_t bytes) const {
+  return CheckQuota(QuotaLimits{quota_bytes, quota_files}, usage.bytes, usage.files, bytes, 0);
 }
 
 Result<QuotaState> LoadQuotaState(const Services& services, const std::string& project_id,

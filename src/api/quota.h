@@ -1,6 +1,8 @@
-// Per-project quotas (API.md section 8): the project's usage against its quotas, and the one error a
-// refused upload answers (429, code `storage_quota_exceeded`). Quotas are set with
-// `filesd projects set-quota`; a project without quotas is never refused.
+// Per-project quotas (API.md section 8), checked early: from a declared size or while bytes stream,
+// so an upload that cannot fit is refused before (or as soon as) its bytes pass the quota. The
+// binding check is the metadata store's, in the transaction that makes the bytes count
+// (meta/quota_rule.h); these early checks only save storing what would be refused there. Quotas
+// are set with `filesd projects set-quota`; a project without quotas is never refused.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,8 @@ struct QuotaState {
   std::optional<uint64_t> BytesLeft() const;
   // kResourceExhausted if one more file of `bytes` bytes would pass a quota.
   Status CheckNewFile(uint64_t bytes) const;
+  // kResourceExhausted if an existing file growing by `bytes` bytes would pass the byte quota.
+  Status CheckGrowth(uint64_t bytes) const;
 };
 
 // The usage and quotas of `project_id` at `now`.

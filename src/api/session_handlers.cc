@@ -30,6 +30,7 @@
 #include "api/json_body.h"
 #include "api/parse/base64_chunk_reader.h"
 #include "api/parse/multipart_parser.h"
+#include "api/quota.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 
@@ -161,6 +162,9 @@ Result<FileRecord> AppendToSession(const Services& s, const std::string& project
                            "file_too_large");
   }
   if (chunk.data.empty()) return f;
+  // Quotas: refused before the chunk is stored; UpdateFile applies them again atomically.
+  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+  FILESD_RETURN_IF_ERROR(quota.CheckGrowth(chunk.data.size()));
   auto size = appendable->AppendAt(f.blob_key, f.bytes, chunk.data);
   if (!size.ok()) {
     if (size.status().code() == StatusCode::kConflict) {
@@ -214,12 +218,13 @@ class AppendConsumer final : public BodyConsumer {
 
 class PartConsumer final : public BodyConsumer, private MultipartHandler {
  public:
-  PartConsumer(const RequestContext& ctx, std::string boundary)
+  PartConsumer(const RequestContext& ctx, std::string boundary, QuotaState quota)
       : services_(ctx.services),
         project_id_(ctx.project_id),
         id_(ctx.params.at(0)),
         envelope_(ctx.envelope),
         limit_(std::min(kMaxPartBytes, ctx.services.options.max_file_bytes)),
+        quota_(std::move(quota)),
         parser_(std::move(boundary), this) {}
 
   Status OnData(std::string_view data) override { return parser_.Feed(data); }
@@ -258,6 +263,8 @@ class PartConsumer final : public BodyConsumer, private MultipartHandler {
       return PayloadTooLarge("a part may hold at most " + std::to_string(limit_) + " bytes",
                              "part_too_large");
     }
+    // A part that alone cannot fit the quota is refused as soon as its bytes pass the room left.
+    FILESD_RETURN_IF_ERROR(quota_.CheckGrowth(ingest_->size_bytes() + data.size()));
     return ingest_->Append(data);
   }
 
@@ -298,6 +305,7 @@ class PartConsumer final : public BodyConsumer, private MultipartHandler {
   std::string id_;
   ErrorEnvelope envelope_;
   uint64_t limit_;
+  const QuotaState quota_;  // at the start of the request
   MultipartParser parser_;
   bool in_data_ = false;
   std::unique_ptr<BlobIngest> ingest_;
@@ -399,6 +407,9 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
                                  std::to_string(s.options.max_file_bytes) + " bytes",
                              "file_too_large");
     }
+    // Quotas, before the parts are copied; UpdateFile applies them again atomically.
+    FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+    FILESD_RETURN_IF_ERROR(quota.CheckGrowth(total));
     FILESD_ASSIGN_OR_RETURN(ingest, BlobIngest::Start(s, id));
     for (const UploadPartRecord* p : chosen) {
       FILESD_RETURN_IF_ERROR(
@@ -512,6 +523,7 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
     }
     f.purpose = std::string(v->as_string());
   }
+  uint64_t declared = 0;
   if (const json::value* v = body.if_contains("bytes"); v != nullptr && !v->is_null()) {
     if (!v->is_int64() && !v->is_uint64()) {
       return InvalidArgument("bytes must be a non-negative integer").WithParam("bytes");
@@ -519,7 +531,7 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
     if (v->is_int64() && v->as_int64() < 0) {
       return InvalidArgument("bytes must be a non-negative integer").WithParam("bytes");
     }
-    const uint64_t declared = v->is_uint64() ? v->as_uint64() : static_cast<uint64_t>(v->as_int64());
+    declared = v->is_uint64() ? v->as_uint64() : static_cast<uint64_t>(v->as_int64());
     if (declared > s.options.max_file_bytes) {
       return PayloadTooLarge("bytes is larger than the file size limit of " +
                                  std::to_string(s.options.max_file_bytes) + " bytes",
@@ -555,6 +567,9 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
     }
     ttl = secs->as_int64();
   }
+  // Quotas: the declared size must fit from the start (CreateFile checks the file count again).
+  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+  FILESD_RETURN_IF_ERROR(quota.CheckNewFile(declared));
   f.id = NewUuidV4();
   f.project_id = project_id;
   f.bytes = 0;
@@ -610,8 +625,15 @@ Dispatch AddUploadPart(RequestContext& ctx) {
   }
   auto boundary = BoundaryFromContentType(it->value());
   if (!boundary.ok()) return Answer(ctx.Error(boundary.status()));
+  auto quota = LoadQuotaState(ctx.services, ctx.project_id, ctx.now);
+  if (!quota.ok()) return Answer(ctx.Error(quota.status()));
+  if (ctx.head.content_length && *ctx.head.content_length > kPartOverheadBytes) {
+    Status fits = quota->CheckGrowth(*ctx.head.content_length - kPartOverheadBytes);
+    if (!fits.ok()) return Answer(ctx.Error(fits));
+  }
   Dispatch d;
-  d.consumer = std::make_unique<PartConsumer>(ctx, std::move(boundary).value());
+  d.consumer = std::make_unique<PartConsumer>(ctx, std::move(boundary).value(),
+                                              std::move(quota).value());
   d.max_body_bytes = limit + kPartOverheadBytes;
   return d;
 }

@@ -10,6 +10,10 @@
 //  * Blob intents: before writing a blob, its key is recorded as an intent. CreateFile() and
 //    UpdateFile() that reference the key remove the intent in the same transaction. Intents that
 //    outlive their upload are what the janitor uses to find orphaned blobs.
+//  * Quotas (meta/quota_rule.h): CreateFile() of a visible file and UpdateFile() that grows a file
+//    decide the project's quotas inside their own transaction, against the usage of that moment,
+//    and refuse with kResourceExhausted (reason "storage_quota_exceeded"); so concurrent uploads
+//    can never together pass a quota.
 //  * kUnavailable when the backing database cannot be reached; kInternal for anything unexpected.
 #pragma once
 

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/crypto.h"
+#include "meta/quota_rule.h"
 #include "meta/sql_migrations.h"
 #include "meta/sqlite_migrator.h"
 #include "meta/sqlite_util.h"
@@ -41,6 +42,7 @@ enum class Sql : int {
   kInsertFile,
   kGetFile,
   kGetVisibleCreatedAt,
+  kGetVisibleBytes,
   kCountFiles,
   kListFilesAsc,
   kListFilesDesc,
@@ -120,6 +122,8 @@ constexpr SqlText kSqlTexts[] = {
      "WHERE id = ?1 AND project_id = ?2 AND " FILESD_VISIBLE_AT("?3")},
     {Sql::kGetVisibleCreatedAt, "find file",
      "SELECT created_at FROM files WHERE id = ?1 AND project_id = ?2 AND " FILESD_VISIBLE_AT("?3")},
+    {Sql::kGetVisibleBytes, "find file",
+     "SELECT bytes FROM files WHERE id = ?1 AND project_id = ?2 AND " FILESD_VISIBLE_AT("?3")},
     {Sql::kCountFiles, "count files", "SELECT count(*) FROM files WHERE " FILESD_LIST_WHERE},
     {Sql::kListFilesAsc, "list files",
      "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE " FILESD_LIST_WHERE
@@ -676,9 +680,40 @@ Result<std::vector<std::string>> SqliteMetadataStore::ListBlobIntents(int64_t cr
 
 // ---- files ----
 
+namespace {
+
+// The quota rule (meta/quota_rule.h) for `project_id` growing by `add_bytes` in `add_files` files,
+// read and decided inside the caller's write transaction, so no concurrent change slips between.
+Status EnforceQuota(Connection& c, const std::string& project_id, int64_t now, uint64_t add_bytes,
+                    uint64_t add_files) {
+  QuotaLimits limits;
+  {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt get, c.Use(Sql::kGetProject));
+    get.Bind(1, project_id);
+    FILESD_ASSIGN_OR_RETURN(bool row, get.Step());
+    if (!row) return Status::Ok();  // the foreign key refuses the row itself
+    const Project p = sqlite::ReadProjectRow(get);
+    limits = QuotaLimits{p.quota_bytes, p.quota_files};
+  }
+  if (!limits.bytes && !limits.files) return Status::Ok();
+  FILESD_ASSIGN_OR_RETURN(sqlite::Stmt usage, c.Use(Sql::kUsage));
+  usage.Bind(1, project_id);
+  usage.Bind(2, now);
+  FILESD_ASSIGN_OR_RETURN(bool row, usage.Step());
+  if (!row) return Internal("metadata store: usage returned no row");
+  return CheckQuota(limits, static_cast<uint64_t>(usage.Int64(1)),
+                    static_cast<uint64_t>(usage.Int64(0)), add_bytes, add_files);
+}
+
+}  // namespace
+
 Status SqliteMetadataStore::CreateFile(const FileRecord& file) {
   if (file.bytes > kMaxStoredUnsigned) return InvalidArgument("file size out of range");
+  const bool visible = !file.deleted_at && (!file.expires_at || *file.expires_at > file.created_at);
   return Write([&](Connection& c) -> Status {
+    if (visible) {
+      FILESD_RETURN_IF_ERROR(EnforceQuota(c, file.project_id, file.created_at, file.bytes, 1));
+    }
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kInsertFile));
       stmt.Bind(1, file.id);
@@ -775,6 +810,20 @@ Status SqliteMetadataStore::UpdateFile(const FileRecord& updated, const FilePrec
                                        int64_t now) {
   if (updated.bytes > kMaxStoredUnsigned) return InvalidArgument("file size out of range");
   return Write([&](Connection& c) -> Status {
+    {
+      // Growth counts against the byte quota.
+      FILESD_ASSIGN_OR_RETURN(sqlite::Stmt find, c.Use(Sql::kGetVisibleBytes));
+      find.Bind(1, updated.id);
+      find.Bind(2, updated.project_id);
+      find.Bind(3, now);
+      FILESD_ASSIGN_OR_RETURN(bool row, find.Step());
+      if (!row) return sqlite::NoSuchFile(updated.id);
+      const auto old_bytes = static_cast<uint64_t>(find.Int64(0));
+      if (updated.bytes > old_bytes) {
+        FILESD_RETURN_IF_ERROR(
+            EnforceQuota(c, updated.project_id, now, updated.bytes - old_bytes, 0));
+      }
+    }
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kUpdateFile));
       stmt.Bind(1, updated.id);

@@ -791,6 +791,92 @@ TEST_P(MetadataStoreConformanceTest, UsageCountsVisibleFilesOfTheProject) {
   EXPECT_EQ(ub.bytes, 999u);
 }
 
+TEST_P(MetadataStoreConformanceTest, CreateAndGrowthAreRefusedPastTheProjectsQuotas) {
+  META_ASSERT_OK(store().SetProjectQuota(alpha().id, 100, 3));
+  FileRecord a = NewFile(alpha().id, Id(1), kNow);
+  a.bytes = 60;
+  Create(a);
+  FileRecord too_big = NewFile(alpha().id, Id(2), kNow);
+  too_big.bytes = 41;
+  Status refused = store().CreateFile(too_big);
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted) << refused.ToString();
+  EXPECT_EQ(refused.reason(), "storage_quota_exceeded");
+  META_EXPECT_CODE(store().GetFile(alpha().id, Id(2), kNow), kNotFound);
+  too_big.bytes = 40;  // exactly up to the quota
+  Create(too_big);
+
+  // Another project is not limited by alpha's quota.
+  FileRecord other = NewFile(beta().id, Id(3), kNow);
+  other.bytes = 1000;
+  Create(other);
+
+  // The file count: an empty third file fits, a fourth does not, whatever its size.
+  FileRecord empty = NewFile(alpha().id, Id(4), kNow);
+  empty.bytes = 0;
+  empty.status = FileStatus::kPending;
+  Create(empty);
+  FileRecord fourth = NewFile(alpha().id, Id(5), kNow);
+  fourth.bytes = 0;
+  META_EXPECT_CODE(store().CreateFile(fourth), StatusCode::kResourceExhausted);
+
+  // Growth of an existing file counts against the byte quota; shrinking always passes.
+  FileRecord grown = empty;
+  grown.bytes = 1;
+  META_EXPECT_CODE(store().UpdateFile(grown, FilePrecondition{}, kNow),
+                   StatusCode::kResourceExhausted);
+  META_ASSIGN_OR_FAIL(FileRecord still, store().GetFile(alpha().id, Id(4), kNow));
+  EXPECT_EQ(still.bytes, 0u);
+  FileRecord shrunk = a;
+  shrunk.bytes = 50;
+  META_ASSERT_OK(store().UpdateFile(shrunk, FilePrecondition{}, kNow));
+  META_ASSERT_OK(store().UpdateFile(grown, FilePrecondition{}, kNow));
+  // A file that is already invisible (deleted, or expired at birth) takes no room.
+  FileRecord expired = NewFile(alpha().id, Id(6), kNow);
+  expired.expires_at = kNow;
+  expired.bytes = 500;
+  Create(expired);
+
+  // A quota lowered below the usage refuses growth but not unchanged updates.
+  META_ASSERT_OK(store().SetProjectQuota(alpha().id, 10, std::nullopt));
+  META_ASSERT_OK(store().UpdateFile(shrunk, FilePrecondition{}, kNow));
+  FileRecord regrow = shrunk;
+  regrow.bytes = 51;
+  META_EXPECT_CODE(store().UpdateFile(regrow, FilePrecondition{}, kNow),
+                   StatusCode::kResourceExhausted);
+}
+
+TEST_P(MetadataStoreConformanceTest, ConcurrentCreatesNeverPassTheQuotaTogether) {
+  constexpr int kThreads = 8;
+  constexpr uint64_t kQuota = 1000;
+  META_ASSERT_OK(store().SetProjectQuota(alpha().id, kQuota, std::nullopt));
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        FileRecord f = NewFile(alpha().id, Id(1000 + t * 100 + i), kNow);
+        f.bytes = 30;
+        const Status s = store().CreateFile(f);
+        if (s.ok()) {
+          ++created;
+        } else if (s.code() == StatusCode::kResourceExhausted) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(created.load(), static_cast<int>(kQuota / 30));  // 33 files of 30 bytes fit
+  EXPECT_EQ(refused.load(), kThreads * 10 - static_cast<int>(kQuota / 30));
+  META_ASSIGN_OR_FAIL(MetadataStore::Usage u, store().GetUsage(alpha().id, kNow));
+  EXPECT_LE(u.bytes, kQuota);
+}
+
 TEST_P(MetadataStoreConformanceTest, CheckReadyIsOk) { META_EXPECT_OK(store().CheckReady()); }
 
 TEST_P(MetadataStoreConformanceTest, ConcurrentCreatesFromEightThreadsAllLand) {

@@ -40,7 +40,7 @@ def presigned_error(resp, status: int, error: str | None = None) -> dict:
     body = resp.json()
     assert body.get("success") is False, f"no success:false: {describe(resp)}"
     assert isinstance(body.get("error"), str) and body["error"], describe(resp)
-    assert set(body) <= {"success", "error", "message"}, describe(resp)
+    assert set(body) <= {"success", "error", "message", "code"}, describe(resp)
     if error is not None:
         assert body["error"] == error, f"error {body['error']!r} != {error!r}: {describe(resp)}"
     for w in LEAKS:

@@ -83,5 +83,22 @@ TEST(ErrorsTest, PresignedEnvelopeUsesTheSeedWordingForAuthentication) {
             boost::json::parse(R"({"success":false,"error":"filename is required"})"));
 }
 
+TEST(ErrorsTest, PresignedEnvelopeCarriesTheReasonAsCodeAndAShortQuotaError) {
+  Response quota = ErrorResponse(Status(StatusCode::kResourceExhausted, "5 more bytes would pass it",
+                                        "storage_quota_exceeded"),
+                                 ErrorEnvelope::kPresigned);
+  EXPECT_EQ(quota.header.result_int(), 429u);
+  EXPECT_EQ(boost::json::parse(quota.body),
+            boost::json::parse(R"({"success":false,"error":"Storage quota exceeded",)"
+                               R"("message":"5 more bytes would pass it",)"
+                               R"("code":"storage_quota_exceeded"})"));
+  Response conflict = ErrorResponse(Conflict("key reused", "idempotency_key_reused"),
+                                    ErrorEnvelope::kPresigned);
+  EXPECT_EQ(conflict.header.result_int(), 409u);
+  EXPECT_EQ(boost::json::parse(conflict.body),
+            boost::json::parse(R"({"success":false,"error":"key reused",)"
+                               R"("code":"idempotency_key_reused"})"));
+}
+
 }  // namespace
 }  // namespace filesd
