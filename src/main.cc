@@ -1,5 +1,7 @@
 // Composition root: the only place that names concrete stores. Parses the command line, wires the
 // services, and runs the server or a key-management command.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +13,9 @@
 
 #include <charconv>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -20,6 +24,7 @@
 #include "api/isolated_analyzer.h"
 #include "api/metrics.h"
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "blob/local_blob_store.h"
 #include "config/config.h"
 #include "lifecycle/janitor.h"
@@ -48,6 +53,24 @@ Status EnsureDataDir(const std::string& dir) {
 Result<std::unique_ptr<SqliteMetadataStore>> OpenMetadata(const std::string& data_dir) {
   FILESD_RETURN_IF_ERROR(EnsureDataDir(data_dir));
   return SqliteMetadataStore::Open(DatabasePath(data_dir));
+}
+
+// Holds an exclusive lock on the data directory for the life of the process, so that only one
+// server uses it at a time: what a server owns (its Idempotency-Key claims, its temporary files)
+// may then be reclaimed by the next one. The CLI commands do not take it.
+Status LockDataDirForServing(const std::string& dir) {
+  const std::string path = dir + "/serve.lock";
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Unavailable("another filesd server is already serving data directory " + dir);
+    }
+    return Unavailable("cannot lock " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();  // the descriptor stays open, and locked, until the process exits
 }
 
 int Fail(const Status& s) {
@@ -253,6 +276,7 @@ int RunServe(ServeConfig config) {
 
   auto meta = OpenMetadata(config.data_dir);
   if (!meta.ok()) return Fail(meta.status());
+  if (Status locked = LockDataDirForServing(config.data_dir); !locked.ok()) return Fail(locked);
   auto blobs = LocalBlobStore::Open(config.data_dir);
   if (!blobs.ok()) return Fail(blobs.status());
 
@@ -294,6 +318,7 @@ int RunServe(ServeConfig config) {
   services.metrics = &metrics;
   services.analyzer = &analyzer;
   services.url_signer = signer->get();
+  services.instance_id = NewUuidV4();
   services.options.max_file_bytes = config.max_file_bytes;
   services.options.public_base_url = PublicBaseUrl(config);
   services.options.upload_url_ttl_seconds = config.upload_url_ttl_seconds;

@@ -48,7 +48,7 @@ void AddCorsHeaders(const ApiOptions& options, const http::request_header<>& req
   res.set(http::field::access_control_allow_origin, origin);
   res.set(http::field::vary, "Origin");
   res.set(http::field::access_control_expose_headers,
-          "ETag, X-Request-Id, Content-Disposition, Content-Range");
+          "ETag, X-Request-Id, Content-Disposition, Content-Range, Idempotent-Replayed");
 }
 
 Response CorsPreflight(const ApiOptions& options, const http::request_header<>& req,

@@ -7,12 +7,16 @@
 #include "api/api.h"
 #include "api/cors.h"
 #include "api/handlers.h"
+#include "api/idempotency.h"
 #include "meta/api_keys.h"
 
 namespace filesd {
 namespace {
 
 using Handler = Dispatch (*)(RequestContext&);
+
+// Whether a route takes Idempotency-Key (api/idempotency.h), and how its body is read.
+enum class Idempotent { kNo, kJson, kMultipart };
 
 struct Route {
   http::verb method;
@@ -21,17 +25,20 @@ struct Route {
   ErrorEnvelope envelope;
   bool needs_auth;
   Handler handler;
+  Idempotent idempotent = Idempotent::kNo;
 };
 
 constexpr auto kOpenAi = ErrorEnvelope::kOpenAi;
 constexpr auto kPresigned = ErrorEnvelope::kPresigned;
+constexpr auto kJsonKey = Idempotent::kJson;
+constexpr auto kFormKey = Idempotent::kMultipart;
 
 // clang-format off
 const std::array kRoutes = {
   Route{http::verb::get,    "/healthz",               "healthz",         kOpenAi, false, handlers::Healthz},
   Route{http::verb::get,    "/readyz",                "readyz",          kOpenAi, false, handlers::Readyz},
   Route{http::verb::get,    "/metrics",               "metrics",         kOpenAi, false, handlers::MetricsText},
-  Route{http::verb::post,   "/v1/files",              "files.create",    kOpenAi, true,  handlers::CreateFile},
+  Route{http::verb::post,   "/v1/files",              "files.create",    kOpenAi, true,  handlers::CreateFile, kFormKey},
   Route{http::verb::get,    "/v1/files",              "files.list",      kOpenAi, true,  handlers::ListFiles},
   Route{http::verb::get,    "/v1/files/{}",           "files.retrieve",  kOpenAi, true,  handlers::RetrieveFile},
   Route{http::verb::delete_,"/v1/files/{}",           "files.delete",    kOpenAi, true,  handlers::DeleteFile},
@@ -40,19 +47,19 @@ const std::array kRoutes = {
   Route{http::verb::get,    "/v1/files/{}/text",      "files.text",      kOpenAi, true,  handlers::FileText},
   Route{http::verb::get,    "/v1/usage",              "usage",           kOpenAi, true,  handlers::GetUsage},
   // Pre-signed flow (API.md section 4). The PUT carries no API key: its URL is signed.
-  Route{http::verb::post,   "/v1/files/upload-url",     "files.upload_url",     kPresigned, true,  handlers::CreateUploadUrl},
+  Route{http::verb::post,   "/v1/files/upload-url",     "files.upload_url",     kPresigned, true,  handlers::CreateUploadUrl, kJsonKey},
   Route{http::verb::put,    "/v1/files/upload/{}",      "files.upload_put",     kPresigned, false, handlers::PutSignedUpload},
-  Route{http::verb::post,   "/v1/files/confirm-upload", "files.confirm_upload", kPresigned, true,  handlers::ConfirmUpload},
+  Route{http::verb::post,   "/v1/files/confirm-upload", "files.confirm_upload", kPresigned, true,  handlers::ConfirmUpload, kJsonKey},
   // Upload sessions and OpenAI Uploads (API.md section 5); the seed's bare paths answer too.
-  Route{http::verb::post,   "/v1/uploads",             "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession},
+  Route{http::verb::post,   "/v1/uploads",             "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession,   kJsonKey},
   Route{http::verb::put,    "/v1/uploads/{}",          "uploads.append",   kOpenAi, true,  handlers::AppendUploadChunk},
   Route{http::verb::post,   "/v1/uploads/{}/parts",    "uploads.part",     kOpenAi, true,  handlers::AddUploadPart},
-  Route{http::verb::post,   "/v1/uploads/{}/complete", "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession},
+  Route{http::verb::post,   "/v1/uploads/{}/complete", "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession, kJsonKey},
   Route{http::verb::post,   "/v1/uploads/{}/cancel",   "uploads.cancel",   kOpenAi, true,  handlers::CancelUploadSession},
-  Route{http::verb::post,   "/uploads",                "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession},
+  Route{http::verb::post,   "/uploads",                "uploads.create",   kOpenAi, true,  handlers::CreateUploadSession,   kJsonKey},
   Route{http::verb::put,    "/uploads/{}",             "uploads.append",   kOpenAi, true,  handlers::AppendUploadChunk},
   Route{http::verb::post,   "/uploads/{}/parts",       "uploads.part",     kOpenAi, true,  handlers::AddUploadPart},
-  Route{http::verb::post,   "/uploads/{}/complete",    "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession},
+  Route{http::verb::post,   "/uploads/{}/complete",    "uploads.complete", kOpenAi, true,  handlers::CompleteUploadSession, kJsonKey},
   Route{http::verb::post,   "/uploads/{}/cancel",      "uploads.cancel",   kOpenAi, true,  handlers::CancelUploadSession},
   Route{http::verb::get,    "/files/{}",               "files.retrieve",   kOpenAi, true,  handlers::RetrieveFile},
   Route{http::verb::get,    "/files/{}/content",       "files.content",    kOpenAi, true,  handlers::FileContent},
@@ -197,7 +204,12 @@ Dispatch Api::Begin(const RequestHead& head) {
     d.project_id = auth->project_id;
   }
 
-  Dispatch out = route->handler(ctx);
+  Dispatch out = route->idempotent == Idempotent::kNo
+                     ? route->handler(ctx)
+                     : RunIdempotently(ctx, route->name,
+                                       route->idempotent == Idempotent::kJson ? BodyKind::kJson
+                                                                              : BodyKind::kMultipart,
+                                       route->handler);
   out.route = std::move(d.route);
   out.project_id = std::move(d.project_id);
   return out;

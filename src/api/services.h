@@ -41,6 +41,8 @@ struct Services {
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
   ApiOptions options;
+  // Names this server process (random per start); owns the Idempotency-Key claims it makes.
+  std::string instance_id;
 };
 
 }  // namespace filesd

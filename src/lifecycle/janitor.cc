@@ -50,6 +50,14 @@ Result<JanitorReport> Janitor::RunOnce() {
     if (stale.size() < options_.batch_size) break;
   }
 
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(size_t purged,
+                            meta_.PurgeIdempotencyKeys(now - options_.idempotency_key_seconds,
+                                                       options_.batch_size));
+    report.idempotency_keys_purged += purged;
+    if (purged < options_.batch_size) break;
+  }
+
   FILESD_ASSIGN_OR_RETURN(report.temp_files_removed, blobs_.RemoveAbandonedWrites());
   return report;
 }

@@ -7,7 +7,9 @@
 //  2. deletes blobs whose intent is older than `orphan_grace_seconds` and was never adopted by a
 //     file row (a process died between writing content and committing its row);
 //  3. removes `pending` files whose upload never came, `pending_grace_seconds` after creation;
-//  4. removes temporary files of uploads that died without cleaning up.
+//  4. removes Idempotency-Key records older than `idempotency_key_seconds` (they no longer apply:
+//     the API treats them as absent already; this keeps the table small);
+//  5. removes temporary files of uploads that died without cleaning up.
 // It never touches a visible file: visibility is decided by the metadata store at `now`, and an
 // adopted blob has no intent. Safe to run concurrently with uploads and with another janitor.
 #pragma once
@@ -28,6 +30,7 @@ struct JanitorOptions {
   // Age after which a `pending` file (upload URL issued, no content ever arrived) is removed. Long
   // enough that an upload that started before its URL expired can never be cut off.
   int64_t pending_grace_seconds = 24 * 3600;
+  int64_t idempotency_key_seconds = 24 * 3600;
   size_t batch_size = 500;
 };
 
@@ -36,6 +39,7 @@ struct JanitorReport {
   size_t orphan_blobs_removed = 0;
   size_t temp_files_removed = 0;
   size_t stale_pending_removed = 0;
+  size_t idempotency_keys_purged = 0;
 };
 
 class Janitor {

@@ -107,6 +107,31 @@ class MetadataStore {
   // PurgeFile() removes them too.
   virtual Status DeleteUploadParts(const std::string& file_id) = 0;
 
+  // ---- idempotency keys (API.md section 8) ----
+  // Claims `key` of `project_id` for `owner`: inserts a claim created at `now` when the project has
+  // no record of the key, or only one created at or before `expired_before` (which it replaces).
+  // Returns nullopt when claimed, else the live record (a claim or an answer), unchanged. Of racing
+  // claims of one key exactly one succeeds.
+  virtual Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(
+      const std::string& project_id, const std::string& key, const std::string& owner,
+      int64_t now, int64_t expired_before) = 0;
+  // Hands the unanswered claim of `old_owner` (a process that died) to `new_owner`.
+  // kConflict if the record is answered or no longer held by `old_owner`; kNotFound if gone.
+  virtual Status TakeOverIdempotencyKey(const std::string& project_id, const std::string& key,
+                                        const std::string& old_owner,
+                                        const std::string& new_owner) = 0;
+  // Records the answer of `owner`'s claim. kConflict if the claim is not held by `owner` or is
+  // already answered; kNotFound if it is gone.
+  virtual Status AnswerIdempotencyKey(const std::string& project_id, const std::string& key,
+                                      const std::string& owner, const std::string& fingerprint,
+                                      int status_code, const std::string& response_body) = 0;
+  // Deletes `owner`'s unanswered claim (its request failed, so a retry runs again). Idempotent; an
+  // answered record or another owner's claim is left alone.
+  virtual Status ReleaseIdempotencyKey(const std::string& project_id, const std::string& key,
+                                       const std::string& owner) = 0;
+  // Deletes records created at or before `created_before`, at most `limit`. Returns how many.
+  virtual Result<size_t> PurgeIdempotencyKeys(int64_t created_before, size_t limit) = 0;
+
   // Bytes and count of visible files of a project at `now`.
   struct Usage {
     uint64_t bytes = 0;

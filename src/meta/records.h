@@ -81,6 +81,21 @@ struct UploadPartRecord {
   int64_t created_at = 0;
 };
 
+// An Idempotency-Key of a project (API.md section 8): a claim while its first request runs, then
+// that request's answer.
+struct IdempotencyRecord {
+  std::string project_id;
+  std::string key;
+  std::string owner;        // the server process that runs (or ran) the first request
+  int64_t created_at = 0;
+  // Set together once the first request succeeded:
+  std::optional<std::string> fingerprint;  // what identifies the request (api/idempotency.h)
+  std::optional<int> status_code;          // its HTTP status
+  std::string response_body;               // its JSON body
+
+  bool answered() const { return status_code.has_value(); }
+};
+
 // Conditions for a conditional update; each set field must hold for the update to apply.
 struct FilePrecondition {
   std::optional<FileStatus> status;

@@ -95,6 +95,20 @@ class SqliteMetadataStore final : public MetadataStore {
                        int64_t now) override;
   Result<std::vector<UploadPartRecord>> ListUploadParts(const std::string& file_id) override;
   Status DeleteUploadParts(const std::string& file_id) override;
+  Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(const std::string& project_id,
+                                                               const std::string& key,
+                                                               const std::string& owner,
+                                                               int64_t now,
+                                                               int64_t expired_before) override;
+  Status TakeOverIdempotencyKey(const std::string& project_id, const std::string& key,
+                                const std::string& old_owner,
+                                const std::string& new_owner) override;
+  Status AnswerIdempotencyKey(const std::string& project_id, const std::string& key,
+                              const std::string& owner, const std::string& fingerprint,
+                              int status_code, const std::string& response_body) override;
+  Status ReleaseIdempotencyKey(const std::string& project_id, const std::string& key,
+                               const std::string& owner) override;
+  Result<size_t> PurgeIdempotencyKeys(int64_t created_before, size_t limit) override;
   Result<Usage> GetUsage(const std::string& project_id, int64_t now) override;
   Status CheckReady() override;
 

@@ -127,6 +127,31 @@ describe('openai SDK against filesd', () => {
     assert.equal(all.has_more, false);
   }));
 
+  test('a files.create retried by the SDK with an Idempotency-Key creates one file', () => withLogs(async () => {
+    // The connection is lost after filesd answered the first attempt (simulated in `fetch`), so
+    // the SDK retries the upload; the key makes the retry answer the same file instead of a copy.
+    let posts = 0;
+    const c = new OpenAI({
+      apiKey: server.createKey('sdk-retry'), baseURL: `${server.url}/v1`, maxRetries: 2,
+      fetch: async (url, init) => {
+        const res = await fetch(url, init);
+        if (init.method === 'POST' && posts++ === 0) {
+          await res.arrayBuffer();
+          throw new TypeError('fetch failed (simulated: connection lost after the answer was sent)');
+        }
+        return res;
+      },
+    });
+    const data = crypto.randomBytes(100_000);
+    const created = await c.files.create(
+      { file: await toFile(data, 'retried.bin'), purpose: 'user_data' },
+      { headers: { 'Idempotency-Key': `retry-${crypto.randomUUID()}` } });
+    assert.equal(posts, 2, 'the SDK retried the upload once');
+    assert.equal(created.bytes, data.length);
+    const all = await c.files.list();
+    assert.deepEqual(all.data.map((f) => f.id), [created.id]);
+  }));
+
   test('files.delete, then 404s as NotFoundError', () => withLogs(async () => {
     const f = await client.files.create({ file: await toFile(Buffer.from('bye'), 'bye.txt'), purpose: 'user_data' });
     const del = typeof client.files.delete === 'function' ? client.files.delete.bind(client.files)

@@ -163,5 +163,33 @@ TEST_F(JanitorTest, PendingFilesWhoseUploadNeverCameGoAfterTheirGrace) {
   EXPECT_TRUE(meta_->GetFile(project_id_, done.id, clock_.NowSeconds()).ok());  // not pending
 }
 
+TEST_F(JanitorTest, IdempotencyKeysGoAfterTheirDay) {
+  const int64_t t0 = clock_.NowSeconds();
+  for (const char* key : {"a", "b", "c"}) {
+    auto claimed = meta_->ClaimIdempotencyKey(project_id_, key, "server", t0, 0);
+    ASSERT_TRUE(claimed.ok() && !claimed->has_value());
+  }
+  ASSERT_TRUE(meta_->AnswerIdempotencyKey(project_id_, "a", "server", "fp", 200, "{}").ok());
+  clock_.Advance(3600);
+  auto later = meta_->ClaimIdempotencyKey(project_id_, "d", "server", clock_.NowSeconds(), 0);
+  ASSERT_TRUE(later.ok() && !later->has_value());
+
+  clock_.Advance(24 * 3600 - 3600 - 1);
+  auto early = janitor_->RunOnce();
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+  EXPECT_EQ(early->idempotency_keys_purged, 0u);
+
+  clock_.Advance(1);  // a, b and c are a day old (several batches of 2); d is not
+  auto late = janitor_->RunOnce();
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(late->idempotency_keys_purged, 3u);
+  auto a_again = meta_->ClaimIdempotencyKey(project_id_, "a", "other", clock_.NowSeconds(), 0);
+  ASSERT_TRUE(a_again.ok());
+  EXPECT_FALSE(a_again->has_value());  // gone, so claimable
+  auto d_kept = meta_->ClaimIdempotencyKey(project_id_, "d", "other", clock_.NowSeconds(), 0);
+  ASSERT_TRUE(d_kept.ok());
+  EXPECT_TRUE(d_kept->has_value());
+}
+
 }  // namespace
 }  // namespace filesd

@@ -233,6 +233,25 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Status DeleteUploadParts(const std::string&) override { return Down(); }
+  Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(const std::string&,
+                                                               const std::string&,
+                                                               const std::string&, int64_t,
+                                                               int64_t) override {
+    return Down();
+  }
+  Status TakeOverIdempotencyKey(const std::string&, const std::string&, const std::string&,
+                                const std::string&) override {
+    return Down();
+  }
+  Status AnswerIdempotencyKey(const std::string&, const std::string&, const std::string&,
+                              const std::string&, int, const std::string&) override {
+    return Down();
+  }
+  Status ReleaseIdempotencyKey(const std::string&, const std::string&,
+                               const std::string&) override {
+    return Down();
+  }
+  Result<size_t> PurgeIdempotencyKeys(int64_t, size_t) override { return Down(); }
   Result<Usage> GetUsage(const std::string&, int64_t) override { return Down(); }
   Status CheckReady() override { return Down(); }
 

@@ -1,0 +1,209 @@
+#include "api/idempotency.h"
+
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "api/handler_util.h"
+#include "api/json_body.h"
+
+namespace filesd {
+namespace {
+
+constexpr std::string_view kHeader = "Idempotency-Key";
+constexpr std::string_view kReplayedHeader = "Idempotent-Replayed";
+// The official OpenAI SDKs read this to decide whether to retry.
+constexpr std::string_view kShouldRetryHeader = "x-should-retry";
+
+struct KeyRef {
+  std::string project_id;
+  std::string key;
+  std::string owner;
+};
+
+Status InvalidKey() {
+  return InvalidArgument("Idempotency-Key must be 1 to " + std::to_string(kMaxIdempotencyKeyBytes) +
+                             " printable ASCII characters",
+                         "invalid_idempotency_key")
+      .WithParam(std::string(kHeader));
+}
+
+bool ValidKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) return false;
+  for (char c : key) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+Response KeyReused(ErrorEnvelope envelope) {
+  Response r = ErrorResponse(
+      Conflict("This Idempotency-Key was already used with a different request in the last 24 "
+               "hours; use a new key for a new request",
+               "idempotency_key_reused"),
+      envelope);
+  r.header.set(kShouldRetryHeader, "false");
+  return r;
+}
+
+Response KeyInUse(ErrorEnvelope envelope) {
+  Response r = ErrorResponse(
+      Conflict("A request with this Idempotency-Key is still running; retry when it has finished",
+               "idempotency_key_in_use"),
+      envelope);
+  r.header.set(http::field::retry_after, "1");
+  r.header.set(kShouldRetryHeader, "true");
+  return r;
+}
+
+Response Replay(const IdempotencyRecord& record) {
+  Response r;
+  r.header.result(static_cast<unsigned>(*record.status_code));
+  r.header.set(http::field::content_type, "application/json");
+  r.header.set(kReplayedHeader, "true");
+  r.body = record.response_body;
+  return r;
+}
+
+// Releases `ref`'s claim; a failure leaves it to be taken over after a restart, so only logged.
+void Release(MetadataStore& meta, const KeyRef& ref) {
+  if (Status s = meta.ReleaseIdempotencyKey(ref.project_id, ref.key, ref.owner); !s.ok()) {
+    spdlog::warn("idempotency: could not release key of project {}: {}", ref.project_id,
+                 s.ToString());
+  }
+}
+
+// The first request with a key: the route's own consumer, with the body also fingerprinted; the
+// answer is recorded if it is a success, the claim released otherwise.
+class OwnerConsumer final : public BodyConsumer {
+ public:
+  OwnerConsumer(MetadataStore& meta, KeyRef ref, std::unique_ptr<RequestFingerprint> fingerprint,
+                std::unique_ptr<BodyConsumer> inner)
+      : meta_(meta), ref_(std::move(ref)), fingerprint_(std::move(fingerprint)),
+        inner_(std::move(inner)) {}
+
+  ~OwnerConsumer() override {
+    if (!settled_) Release(meta_, ref_);
+  }
+
+  Status OnData(std::string_view data) override {
+    fingerprint_->Feed(data);
+    return inner_->OnData(data);
+  }
+
+  Response OnEnd() override {
+    Response r = inner_->OnEnd();
+    settled_ = true;
+    const std::optional<std::string> fp = fingerprint_->Finish();
+    const unsigned status = r.header.result_int();
+    if (!fp || status < 200 || status > 299 || r.stream != nullptr) {
+      Release(meta_, ref_);
+      return r;
+    }
+    if (Status s = meta_.AnswerIdempotencyKey(ref_.project_id, ref_.key, ref_.owner, *fp,
+                                              static_cast<int>(status), r.body);
+        !s.ok()) {
+      spdlog::warn("idempotency: could not record the answer for project {}: {}", ref_.project_id,
+                   s.ToString());
+      Release(meta_, ref_);
+    }
+    return r;
+  }
+
+  void OnAbort() override {
+    inner_->OnAbort();
+    settled_ = true;
+    Release(meta_, ref_);
+  }
+
+ private:
+  MetadataStore& meta_;
+  const KeyRef ref_;
+  std::unique_ptr<RequestFingerprint> fingerprint_;
+  std::unique_ptr<BodyConsumer> inner_;
+  bool settled_ = false;
+};
+
+// A repeat after the first answer: reads the body only to fingerprint it.
+class ReplayConsumer final : public BodyConsumer {
+ public:
+  ReplayConsumer(IdempotencyRecord record, std::unique_ptr<RequestFingerprint> fingerprint,
+                 ErrorEnvelope envelope)
+      : record_(std::move(record)), fingerprint_(std::move(fingerprint)), envelope_(envelope) {}
+
+  Status OnData(std::string_view data) override {
+    fingerprint_->Feed(data);
+    return Status::Ok();
+  }
+  Response OnEnd() override {
+    if (fingerprint_->Finish() != record_.fingerprint) return KeyReused(envelope_);
+    return Replay(record_);
+  }
+  void OnAbort() override {}
+
+ private:
+  const IdempotencyRecord record_;
+  std::unique_ptr<RequestFingerprint> fingerprint_;
+  const ErrorEnvelope envelope_;
+};
+
+uint64_t MaxBodyBytes(const ApiOptions& options, BodyKind kind) {
+  return kind == BodyKind::kJson ? kMaxJsonBodyBytes
+                                 : options.max_file_bytes + options.multipart_overhead_bytes;
+}
+
+// Runs the route as the owner of `ref`'s claim.
+Dispatch RunAsOwner(RequestContext& ctx, KeyRef ref, std::unique_ptr<RequestFingerprint> fp,
+                    RouteHandler handler) {
+  MetadataStore& meta = *ctx.services.meta;
+  Dispatch d = handler(ctx);
+  if (d.consumer == nullptr) {
+    // Answered from the header alone: an error (every idempotent route reads a body to succeed).
+    Release(meta, ref);
+    return d;
+  }
+  d.consumer = std::make_unique<OwnerConsumer>(meta, std::move(ref), std::move(fp),
+                                               std::move(d.consumer));
+  return d;
+}
+
+}  // namespace
+
+Dispatch RunIdempotently(RequestContext& ctx, std::string_view route, BodyKind body,
+                         RouteHandler handler) {
+  auto it = ctx.head.header.find(kHeader);
+  if (it == ctx.head.header.end()) return handler(ctx);
+  const std::string_view key = it->value();
+  if (!ValidKey(key)) return Answer(ctx.Error(InvalidKey()));
+
+  std::string_view content_type;
+  if (auto ct = ctx.head.header.find(http::field::content_type); ct != ctx.head.header.end()) {
+    content_type = ct->value();
+  }
+  auto fp = std::make_unique<RequestFingerprint>(route, ctx.params, body, content_type);
+  MetadataStore& meta = *ctx.services.meta;
+  KeyRef ref{ctx.project_id, std::string(key), ctx.services.instance_id};
+  auto existing = meta.ClaimIdempotencyKey(ref.project_id, ref.key, ref.owner, ctx.now,
+                                           ctx.now - kIdempotencyKeySeconds);
+  if (!existing.ok()) return Answer(ctx.Error(existing.status()));
+  if (!existing->has_value()) return RunAsOwner(ctx, std::move(ref), std::move(fp), handler);
+
+  IdempotencyRecord record = std::move(existing->value());
+  if (record.answered()) {
+    Dispatch d;
+    d.consumer = std::make_unique<ReplayConsumer>(std::move(record), std::move(fp), ctx.envelope);
+    d.max_body_bytes = MaxBodyBytes(ctx.services.options, body);
+    return d;
+  }
+  if (record.owner != ref.owner) {
+    // The claim of a process that is gone (one server process owns a data directory): take it.
+    Status took = meta.TakeOverIdempotencyKey(ref.project_id, ref.key, record.owner, ref.owner);
+    if (took.ok()) return RunAsOwner(ctx, std::move(ref), std::move(fp), handler);
+    if (took.code() != StatusCode::kConflict && took.code() != StatusCode::kNotFound) {
+      return Answer(ctx.Error(took));
+    }
+  }
+  return Answer(KeyInUse(ctx.envelope));
+}
+
+}  // namespace filesd

@@ -1,0 +1,35 @@
+// Idempotency-Key on the creating POSTs (API.md section 8), around the route's own handler.
+//
+// For a request carrying the header, per project and key, for 24 hours:
+//  * The first request claims the key and runs the route. A 2xx answer is recorded with the
+//    request's fingerprint (api/request_fingerprint.h); any other outcome releases the claim, so a
+//    retry runs the route again (a failed request created nothing).
+//  * A repeat with the same fingerprint after that answer gets the recorded answer again, marked
+//    `Idempotent-Replayed: true`. The route does not run: nothing is created and no byte of the
+//    body is stored (it is read only to compute the fingerprint).
+//  * A repeat with a different fingerprint is 409 `idempotency_key_reused`.
+//  * A repeat while the first is still running is 409 `idempotency_key_in_use` with Retry-After;
+//    so of racing identical requests exactly one runs the route.
+//  * A claim whose server process died (its owner is not this process) is taken over by the next
+//    request with the key, which runs the route.
+// Without the header, the route runs unchanged.
+#pragma once
+
+#include <string_view>
+
+#include "api/request_context.h"
+#include "api/request_fingerprint.h"
+
+namespace filesd {
+
+inline constexpr int64_t kIdempotencyKeySeconds = 24 * 3600;
+inline constexpr size_t kMaxIdempotencyKeyBytes = 255;
+
+using RouteHandler = Dispatch (*)(RequestContext&);
+
+// Runs `handler` for `ctx` under the Idempotency-Key rules. `route` names the route (part of the
+// fingerprint); `body` says how its body is read.
+Dispatch RunIdempotently(RequestContext& ctx, std::string_view route, BodyKind body,
+                         RouteHandler handler);
+
+}  // namespace filesd
