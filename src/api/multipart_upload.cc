@@ -1,10 +1,10 @@
 #include "api/multipart_upload.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 #include <spdlog/spdlog.h>
 
 #include "api/analyzer.h"
+#include "api/expires_after.h"
 #include "api/file_json.h"
 #include "api/http_names.h"
 #include "api/ingest.h"
@@ -16,8 +16,6 @@ namespace filesd {
 namespace {
 
 constexpr size_t kMaxTextFieldBytes = 1024;
-constexpr int64_t kMinExpiresSeconds = 3600;
-constexpr int64_t kMaxExpiresSeconds = 2592000;
 
 class MultipartUpload final : public BodyConsumer, private MultipartHandler {
  public:
@@ -114,18 +112,8 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
 
   Result<std::optional<int64_t>> ExpiresAt() const {
     if (!expires_anchor_ && !expires_seconds_) return std::optional<int64_t>();
-    if (expires_anchor_.value_or("created_at") != "created_at") {
-      return InvalidArgument("expires_after[anchor] must be 'created_at'")
-          .WithParam("expires_after[anchor]");
-    }
-    int64_t seconds = 0;
-    const std::string s = expires_seconds_.value_or("");
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() ||
-        seconds < kMinExpiresSeconds || seconds > kMaxExpiresSeconds) {
-      return InvalidArgument("expires_after[seconds] must be an integer from 3600 to 2592000")
-          .WithParam("expires_after[seconds]");
-    }
+    FILESD_ASSIGN_OR_RETURN(int64_t seconds,
+                            ExpiresAfterSecondsFromForm(expires_anchor_, expires_seconds_));
     return std::optional<int64_t>(now_ + seconds);
   }
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/analyzer.h"
+#include "api/expires_after.h"
 #include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
@@ -33,8 +34,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr int64_t kMinExpiresSeconds = 3600;
-constexpr int64_t kMaxExpiresSeconds = 2592000;
 constexpr std::string_view kFileNotInStorage = "File not found in storage";
 constexpr std::string_view kSupportedTypes = "CSV, Excel, PDF, images, JSON or text";
 // How long confirm-upload waits for an analysis another request is running (the worker's own limit
@@ -170,18 +169,9 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
   const int64_t now = services.clock->NowSeconds();
   std::optional<int64_t> file_expires_at;
   if (const json::value* v = Field(body, "expires_after")) {
-    const json::object* o = v->if_object();
-    const json::value* anchor = o != nullptr ? o->if_contains("anchor") : nullptr;
-    const json::value* seconds = o != nullptr ? o->if_contains("seconds") : nullptr;
-    // The seconds as a signed number: negative when absent or not a non-negative integer.
-    const int64_t n = seconds != nullptr && seconds->is_int64() ? seconds->get_int64() : -1;
-    if (o == nullptr || anchor == nullptr || !anchor->is_string() ||
-        anchor->as_string() != "created_at" || n < kMinExpiresSeconds || n > kMaxExpiresSeconds) {
-      return ErrorResponse(InvalidArgument("expires_after must be {\"anchor\":\"created_at\","
-                                           "\"seconds\":N} with N from 3600 to 2592000"),
-                           kEnvelope);
-    }
-    file_expires_at = now + n;
+    auto seconds = ExpiresAfterSeconds(*v);
+    if (!seconds.ok()) return ErrorResponse(seconds.status(), kEnvelope);
+    file_expires_at = now + *seconds;
   }
 
   // Quotas (API.md section 8): the new file must fit, with its declared size if there is one. The
@@ -391,6 +381,13 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
     sha256 = std::string(v->as_string());
   }
 
+  std::optional<int64_t> expires_after_seconds;
+  if (const json::value* v = Field(body, "expires_after")) {
+    auto seconds = ExpiresAfterSeconds(*v);
+    if (!seconds.ok()) return ErrorResponse(seconds.status(), kEnvelope);
+    expires_after_seconds = *seconds;
+  }
+
   const std::string file_id(id_v->as_string());
   if (!IsUuid(file_id)) {
     return PresignedError(StatusCode::kNotFound, kFileNotInStorage, "no such file: " + file_id);
@@ -424,6 +421,27 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
                           "sha256 does not match the digest of the uploaded content");
   }
   FileRecord done = *file;
+  if (expires_after_seconds) {
+    const int64_t now = services.clock->NowSeconds();
+    auto at = ExpiryFromCreation(done.created_at, *expires_after_seconds, now);
+    if (!at.ok()) return ErrorResponse(at.status(), kEnvelope);
+    if (done.expires_at != *at) {
+      FileRecord updated = done;
+      updated.expires_at = *at;
+      updated.updated_at = now;
+      FilePrecondition expect;
+      expect.status = done.status;
+      expect.blob_key = done.blob_key;
+      if (Status s = services.meta->UpdateFile(updated, expect, now); !s.ok()) {
+        if (s.code() == StatusCode::kConflict) {
+          return PresignedError(StatusCode::kConflict, "File is being processed",
+                                "the file changed meanwhile; retry the confirmation");
+        }
+        return ErrorResponse(s, kEnvelope);
+      }
+      done = std::move(updated);
+    }
+  }
   if (done.status == FileStatus::kUploaded || done.status == FileStatus::kProcessing) {
     auto analyzed = services.analyzer->Analyze(done);
     if (!analyzed.ok()) {

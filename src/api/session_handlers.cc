@@ -22,6 +22,7 @@
 #include <set>
 
 #include "api/analyzer.h"
+#include "api/expires_after.h"
 #include "api/file_json.h"
 #include "api/handler_util.h"
 #include "api/handlers.h"
@@ -48,8 +49,6 @@ constexpr uint64_t kMaxAppendBodyBytes = kMaxChunkBase64Bytes + kMaxChunkBase64B
 // OpenAI's part limit, and the multipart framing allowed around it.
 constexpr uint64_t kMaxPartBytes = 64u << 20;
 constexpr uint64_t kPartOverheadBytes = 64u << 10;
-constexpr int64_t kMinExpiresSeconds = 3600;
-constexpr int64_t kMaxExpiresSeconds = 2592000;
 constexpr size_t kCopyBufferBytes = 1u << 20;
 
 // One mutex per stripe of session ids: held from reading a session's row to writing it.
@@ -317,6 +316,7 @@ struct CompleteRequest {
   std::optional<std::string> sha256;  // lowercase hex
   std::optional<std::string> md5;     // lowercase hex
   std::optional<std::vector<std::string>> part_ids;
+  std::optional<int64_t> expires_after_seconds;  // the completed file's own time to live
 };
 
 Result<CompleteRequest> ParseComplete(const json::object& body) {
@@ -343,6 +343,9 @@ Result<CompleteRequest> ParseComplete(const json::object& body) {
       ids.emplace_back(e.as_string());
     }
     req.part_ids = std::move(ids);
+  }
+  if (const json::value* v = body.if_contains("expires_after"); v != nullptr && !v->is_null()) {
+    FILESD_ASSIGN_OR_RETURN(req.expires_after_seconds, ExpiresAfterSeconds(*v));
   }
   return req;
 }
@@ -377,6 +380,10 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
   const bool parts_mode = !parts.empty() || (req.part_ids && !req.part_ids->empty() && f.bytes == 0);
 
   FileRecord updated = f;
+  if (req.expires_after_seconds) {
+    FILESD_ASSIGN_OR_RETURN(updated.expires_at,
+                            ExpiryFromCreation(f.created_at, *req.expires_after_seconds, now));
+  }
   std::optional<Md5> md5;
   if (req.md5) md5.emplace();
   std::unique_ptr<BlobIngest> ingest;
@@ -550,22 +557,7 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
   }
   int64_t ttl = s.options.session_ttl_seconds;
   if (const json::value* v = body.if_contains("expires_after"); v != nullptr && !v->is_null()) {
-    // OpenAI's {"anchor":"created_at","seconds":N}, or just N.
-    const json::value* secs = v;
-    if (v->is_object()) {
-      const json::value* anchor = v->as_object().if_contains("anchor");
-      if (anchor != nullptr && !(anchor->is_string() && anchor->as_string() == "created_at")) {
-        return InvalidArgument("expires_after.anchor must be 'created_at'")
-            .WithParam("expires_after");
-      }
-      secs = v->as_object().if_contains("seconds");
-    }
-    if (secs == nullptr || !secs->is_int64() || secs->as_int64() < kMinExpiresSeconds ||
-        secs->as_int64() > kMaxExpiresSeconds) {
-      return InvalidArgument("expires_after seconds must be an integer from 3600 to 2592000")
-          .WithParam("expires_after");
-    }
-    ttl = secs->as_int64();
+    FILESD_ASSIGN_OR_RETURN(ttl, ExpiresAfterSeconds(*v));
   }
   // Quotas: the declared size must fit from the start (CreateFile checks the file count again).
   FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
