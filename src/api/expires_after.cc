@@ -11,8 +11,9 @@ bool InRange(int64_t seconds) {
 }
 
 Status Invalid(std::string param) {
-  return InvalidArgument("expires_after must be {\"anchor\":\"created_at\",\"seconds\":N} with N an "
-                         "integer from 3600 to 2592000")
+  return InvalidArgument(
+             "expires_after must be {\"anchor\":\"created_at\",\"seconds\":N} with N an "
+             "integer from 3600 to 2592000")
       .WithParam(std::move(param));
 }
 

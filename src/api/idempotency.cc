@@ -6,6 +6,7 @@
 
 #include "api/handler_util.h"
 #include "api/json_body.h"
+#include "base/crypto.h"
 
 namespace filesd {
 namespace {
@@ -79,7 +80,9 @@ class OwnerConsumer final : public BodyConsumer {
  public:
   OwnerConsumer(MetadataStore& meta, KeyRef ref, std::unique_ptr<RequestFingerprint> fingerprint,
                 std::unique_ptr<BodyConsumer> inner)
-      : meta_(meta), ref_(std::move(ref)), fingerprint_(std::move(fingerprint)),
+      : meta_(meta),
+        ref_(std::move(ref)),
+        fingerprint_(std::move(fingerprint)),
         inner_(std::move(inner)) {}
 
   ~OwnerConsumer() override {
@@ -147,6 +150,49 @@ class ReplayConsumer final : public BodyConsumer {
   const ErrorEnvelope envelope_;
 };
 
+// Takes over the claim of a dead process that had created its file: reads the body only for its
+// fingerprint, then records and answers that file.
+class CreatedFileConsumer final : public BodyConsumer {
+ public:
+  CreatedFileConsumer(MetadataStore& meta, KeyRef ref,
+                      std::unique_ptr<RequestFingerprint> fingerprint, Response answer,
+                      ErrorEnvelope envelope)
+      : meta_(meta),
+        ref_(std::move(ref)),
+        fingerprint_(std::move(fingerprint)),
+        answer_(std::move(answer)),
+        envelope_(envelope) {}
+
+  Status OnData(std::string_view data) override {
+    fingerprint_->Feed(data);
+    return Status::Ok();
+  }
+  Response OnEnd() override {
+    const std::optional<std::string> fp = fingerprint_->Finish();
+    if (!fp) {  // the route would refuse this body: so does the request that takes it over
+      Release(meta_, ref_);
+      return ErrorResponse(InvalidArgument("the request body is malformed"), envelope_);
+    }
+    if (Status s =
+            meta_.AnswerIdempotencyKey(ref_.project_id, ref_.key, ref_.owner, *fp,
+                                       static_cast<int>(answer_.header.result_int()), answer_.body);
+        !s.ok()) {
+      spdlog::warn("idempotency: could not record the answer for project {}: {}", ref_.project_id,
+                   s.ToString());
+      Release(meta_, ref_);
+    }
+    return std::move(answer_);
+  }
+  void OnAbort() override { Release(meta_, ref_); }
+
+ private:
+  MetadataStore& meta_;
+  const KeyRef ref_;
+  std::unique_ptr<RequestFingerprint> fingerprint_;
+  Response answer_;
+  const ErrorEnvelope envelope_;
+};
+
 uint64_t MaxBodyBytes(const ApiOptions& options, BodyKind kind) {
   return kind == BodyKind::kJson ? kMaxJsonBodyBytes
                                  : options.max_file_bytes + options.multipart_overhead_bytes;
@@ -162,17 +208,39 @@ Dispatch RunAsOwner(RequestContext& ctx, KeyRef ref, std::unique_ptr<RequestFing
     Release(meta, ref);
     return d;
   }
-  d.consumer = std::make_unique<OwnerConsumer>(meta, std::move(ref), std::move(fp),
-                                               std::move(d.consumer));
+  d.consumer =
+      std::make_unique<OwnerConsumer>(meta, std::move(ref), std::move(fp), std::move(d.consumer));
   return d;
+}
+
+// Runs the route for the claim `record` of a dead process, now held by `ref`.
+Dispatch RunAsHeir(RequestContext& ctx, const IdempotentRoute& route,
+                   const IdempotencyRecord& record, KeyRef ref,
+                   std::unique_ptr<RequestFingerprint> fp) {
+  if (route.answer_for_file != nullptr && record.file_id) {
+    auto file = ctx.services.meta->GetFile(ref.project_id, *record.file_id, ctx.now);
+    if (file.ok()) {
+      Dispatch d;
+      d.consumer =
+          std::make_unique<CreatedFileConsumer>(*ctx.services.meta, std::move(ref), std::move(fp),
+                                                route.answer_for_file(*file), ctx.envelope);
+      d.max_body_bytes = MaxBodyBytes(ctx.services.options, route.body);
+      return d;
+    }
+    if (file.status().code() != StatusCode::kNotFound) {
+      Release(*ctx.services.meta, ref);
+      return Answer(ctx.Error(file.status()));
+    }
+    ctx.reserved_file_id = record.file_id;  // not created: create it under the id reserved for it
+  }
+  return RunAsOwner(ctx, std::move(ref), std::move(fp), route.handler);
 }
 
 }  // namespace
 
-Dispatch RunIdempotently(RequestContext& ctx, std::string_view route, BodyKind body,
-                         RouteHandler handler) {
+Dispatch RunIdempotently(RequestContext& ctx, const IdempotentRoute& route) {
   auto it = ctx.head.header.find(kHeader);
-  if (it == ctx.head.header.end()) return handler(ctx);
+  if (it == ctx.head.header.end()) return route.handler(ctx);
   const std::string_view key = it->value();
   if (!ValidKey(key)) return Answer(ctx.Error(InvalidKey()));
 
@@ -180,25 +248,30 @@ Dispatch RunIdempotently(RequestContext& ctx, std::string_view route, BodyKind b
   if (auto ct = ctx.head.header.find(http::field::content_type); ct != ctx.head.header.end()) {
     content_type = ct->value();
   }
-  auto fp = std::make_unique<RequestFingerprint>(route, ctx.params, body, content_type);
+  auto fp = std::make_unique<RequestFingerprint>(route.name, ctx.params, route.body, content_type);
   MetadataStore& meta = *ctx.services.meta;
   KeyRef ref{ctx.project_id, std::string(key), ctx.services.instance_id};
-  auto existing = meta.ClaimIdempotencyKey(ref.project_id, ref.key, ref.owner, ctx.now,
+  std::optional<std::string> reserved;
+  if (route.answer_for_file != nullptr) reserved = NewUuidV4();
+  auto existing = meta.ClaimIdempotencyKey(ref.project_id, ref.key, ref.owner, reserved, ctx.now,
                                            ctx.now - kIdempotencyKeySeconds);
   if (!existing.ok()) return Answer(ctx.Error(existing.status()));
-  if (!existing->has_value()) return RunAsOwner(ctx, std::move(ref), std::move(fp), handler);
+  if (!existing->has_value()) {
+    ctx.reserved_file_id = std::move(reserved);
+    return RunAsOwner(ctx, std::move(ref), std::move(fp), route.handler);
+  }
 
   IdempotencyRecord record = std::move(existing->value());
   if (record.answered()) {
     Dispatch d;
     d.consumer = std::make_unique<ReplayConsumer>(std::move(record), std::move(fp), ctx.envelope);
-    d.max_body_bytes = MaxBodyBytes(ctx.services.options, body);
+    d.max_body_bytes = MaxBodyBytes(ctx.services.options, route.body);
     return d;
   }
   if (record.owner != ref.owner) {
-    // The claim of a process that is gone (one server process owns a data directory): take it.
+    // The claim of a process that is gone (serve locks its data directory): take it over.
     Status took = meta.TakeOverIdempotencyKey(ref.project_id, ref.key, record.owner, ref.owner);
-    if (took.ok()) return RunAsOwner(ctx, std::move(ref), std::move(fp), handler);
+    if (took.ok()) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
     if (took.code() != StatusCode::kConflict && took.code() != StatusCode::kNotFound) {
       return Answer(ctx.Error(took));
     }

@@ -11,7 +11,9 @@
 //  * A repeat while the first is still running is 409 `idempotency_key_in_use` with Retry-After;
 //    so of racing identical requests exactly one runs the route.
 //  * A claim whose server process died (its owner is not this process) is taken over by the next
-//    request with the key, which runs the route.
+//    request with the key. For a route that creates one file, the claim reserved that file's id
+//    (RequestContext::reserved_file_id): if the dead process created the file, the request answers
+//    it (and records that answer) instead of creating a second one; otherwise it runs the route.
 // Without the header, the route runs unchanged.
 #pragma once
 
@@ -27,9 +29,16 @@ inline constexpr size_t kMaxIdempotencyKeyBytes = 255;
 
 using RouteHandler = Dispatch (*)(RequestContext&);
 
-// Runs `handler` for `ctx` under the Idempotency-Key rules. `route` names the route (part of the
-// fingerprint); `body` says how its body is read.
-Dispatch RunIdempotently(RequestContext& ctx, std::string_view route, BodyKind body,
-                         RouteHandler handler);
+struct IdempotentRoute {
+  std::string_view name;  // part of the fingerprint
+  BodyKind body;          // how its body is read
+  RouteHandler handler;
+  // For a route that creates one file and answers it: that answer for a given file. Set, the
+  // claim reserves the file's id (see above).
+  Response (*answer_for_file)(const FileRecord&) = nullptr;
+};
+
+// Runs `route.handler` for `ctx` under the Idempotency-Key rules.
+Dispatch RunIdempotently(RequestContext& ctx, const IdempotentRoute& route);
 
 }  // namespace filesd

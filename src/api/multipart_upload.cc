@@ -26,6 +26,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
         project_id_(ctx.project_id),
         envelope_(ctx.envelope),
         now_(ctx.now),
+        reserved_file_id_(ctx.reserved_file_id),
         parser_(std::move(boundary), this) {}
 
   Status OnData(std::string_view data) override { return parser_.Feed(data); }
@@ -36,11 +37,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
       Abandon();
       return ErrorResponse(file.status(), envelope_);
     }
-    Response r;
-    r.header.result(http::status::ok);
-    r.header.set(http::field::content_type, "application/json");
-    r.body = boost::json::serialize(FileObject(*file));
-    return r;
+    return CreatedFileAnswer(*file);
   }
 
   void OnAbort() override { Abandon(); }
@@ -58,7 +55,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
       filename_ = std::string(BaseName(*h.filename));
       FILESD_RETURN_IF_ERROR(ValidateFilename(filename_, "filename"));
       part_content_type_ = h.content_type;
-      file_id_ = NewUuidV4();
+      file_id_ = reserved_file_id_.value_or(NewUuidV4());
       auto ingest = BlobIngest::Start(services_, file_id_);
       if (!ingest.ok()) return ingest.status();
       ingest_ = std::move(ingest).value();
@@ -162,6 +159,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
   std::string project_id_;
   ErrorEnvelope envelope_;
   int64_t now_;
+  const std::optional<std::string> reserved_file_id_;
   MultipartParser parser_;
   Field field_ = Field::kNone;
   std::string text_;
@@ -175,6 +173,14 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
 };
 
 }  // namespace
+
+Response CreatedFileAnswer(const FileRecord& file) {
+  Response r;
+  r.header.result(http::status::ok);
+  r.header.set(http::field::content_type, "application/json");
+  r.body = boost::json::serialize(FileObject(file));
+  return r;
+}
 
 Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,
                                                          std::optional<uint64_t> quota_bytes_left) {

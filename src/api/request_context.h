@@ -24,6 +24,9 @@ struct RequestContext {
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::string project_id;                      // empty on routes without auth
   int64_t now = 0;                             // Unix seconds, read once per request
+  // The id a file-creating route must give the file it creates, when Idempotency-Key reserved one
+  // (api/idempotency.h); otherwise the route picks a new one.
+  std::optional<std::string> reserved_file_id;
 
   // The first value of query parameter `name`, if present.
   std::optional<std::string> QueryValue(std::string_view name) const;

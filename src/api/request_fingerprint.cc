@@ -12,7 +12,9 @@ namespace filesd {
 namespace {
 
 // `s` with its length in front, so that no two sequences of fields concatenate alike.
-std::string LengthPrefixed(std::string_view s) { return std::to_string(s.size()) + ":" + std::string(s); }
+std::string LengthPrefixed(std::string_view s) {
+  return std::to_string(s.size()) + ":" + std::string(s);
+}
 
 // JSON with object keys sorted at every level; everything else as boost::json writes it.
 void WriteCanonical(const boost::json::value& v, std::string& out) {

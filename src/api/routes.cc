@@ -8,6 +8,7 @@
 #include "api/cors.h"
 #include "api/handlers.h"
 #include "api/idempotency.h"
+#include "api/multipart_upload.h"
 #include "meta/api_keys.h"
 
 namespace filesd {
@@ -204,12 +205,18 @@ Dispatch Api::Begin(const RequestHead& head) {
     d.project_id = auth->project_id;
   }
 
-  Dispatch out = route->idempotent == Idempotent::kNo
-                     ? route->handler(ctx)
-                     : RunIdempotently(ctx, route->name,
-                                       route->idempotent == Idempotent::kJson ? BodyKind::kJson
-                                                                              : BodyKind::kMultipart,
-                                       route->handler);
+  Dispatch out;
+  if (route->idempotent == Idempotent::kNo) {
+    out = route->handler(ctx);
+  } else {
+    IdempotentRoute idempotent{route->name, BodyKind::kJson, route->handler};
+    if (route->idempotent == Idempotent::kMultipart) {
+      // POST /v1/files, the one multipart creating route, answers the file it creates.
+      idempotent.body = BodyKind::kMultipart;
+      idempotent.answer_for_file = CreatedFileAnswer;
+    }
+    out = RunIdempotently(ctx, idempotent);
+  }
   out.route = std::move(d.route);
   out.project_id = std::move(d.project_id);
   return out;

@@ -108,13 +108,14 @@ class MetadataStore {
   virtual Status DeleteUploadParts(const std::string& file_id) = 0;
 
   // ---- idempotency keys (API.md section 8) ----
-  // Claims `key` of `project_id` for `owner`: inserts a claim created at `now` when the project has
-  // no record of the key, or only one created at or before `expired_before` (which it replaces).
-  // Returns nullopt when claimed, else the live record (a claim or an answer), unchanged. Of racing
-  // claims of one key exactly one succeeds.
+  // Claims `key` of `project_id` for `owner`, with `file_id` reserved for the file the request
+  // creates (if any): inserts a claim created at `now` when the project has no record of the key,
+  // or only one created at or before `expired_before` (which it replaces). Returns nullopt when
+  // claimed, else the live record (a claim or an answer), unchanged. Of racing claims of one key
+  // exactly one succeeds.
   virtual Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(
       const std::string& project_id, const std::string& key, const std::string& owner,
-      int64_t now, int64_t expired_before) = 0;
+      const std::optional<std::string>& file_id, int64_t now, int64_t expired_before) = 0;
   // Hands the unanswered claim of `old_owner` (a process that died) to `new_owner`.
   // kConflict if the record is answered or no longer held by `old_owner`; kNotFound if gone.
   virtual Status TakeOverIdempotencyKey(const std::string& project_id, const std::string& key,

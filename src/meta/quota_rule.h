@@ -16,9 +16,9 @@ struct QuotaLimits {
 };
 
 // kResourceExhausted with reason "storage_quota_exceeded" when a project using `used_bytes` in
-// `used_files` files would pass a limit by storing `add_bytes` more bytes in `add_files` more files;
-// OK otherwise. Only growth is refused: a project already over a lowered quota may still shrink, and
-// a change that adds nothing always passes.
+// `used_files` files would pass a limit by storing `add_bytes` more bytes in `add_files` more
+// files; OK otherwise. Only growth is refused: a project already over a lowered quota may still
+// shrink, and a change that adds nothing always passes.
 Status CheckQuota(const QuotaLimits& limits, uint64_t used_bytes, uint64_t used_files,
                   uint64_t add_bytes, uint64_t add_files);
 

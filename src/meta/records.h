@@ -88,6 +88,7 @@ struct IdempotencyRecord {
   std::string key;
   std::string owner;        // the server process that runs (or ran) the first request
   int64_t created_at = 0;
+  std::optional<std::string> file_id;  // the id reserved for the file the request creates, if any
   // Set together once the first request succeeded:
   std::optional<std::string> fingerprint;  // what identifies the request (api/idempotency.h)
   std::optional<int> status_code;          // its HTTP status

@@ -178,12 +178,13 @@ constexpr SqlText kSqlTexts[] = {
      "ORDER BY created_at, id"},
     {Sql::kDeleteUploadParts, "delete upload parts", "DELETE FROM upload_parts WHERE file_id = ?1"},
     {Sql::kGetIdempotencyKey, "get idempotency key",
-     "SELECT project_id, key, owner, created_at, fingerprint, status_code, response_body "
+     "SELECT project_id, key, owner, created_at, file_id, fingerprint, status_code, response_body "
      "FROM idempotency_keys WHERE project_id = ?1 AND key = ?2"},
     {Sql::kDeleteExpiredIdempotencyKey, "expire idempotency key",
      "DELETE FROM idempotency_keys WHERE project_id = ?1 AND key = ?2 AND created_at <= ?3"},
     {Sql::kInsertIdempotencyKey, "claim idempotency key",
-     "INSERT INTO idempotency_keys (project_id, key, owner, created_at) VALUES (?1, ?2, ?3, ?4) "
+     "INSERT INTO idempotency_keys (project_id, key, owner, created_at, file_id) "
+     "VALUES (?1, ?2, ?3, ?4, ?5) "
      "ON CONFLICT (project_id, key) DO NOTHING"},
     {Sql::kTakeOverIdempotencyKey, "take over idempotency key",
      "UPDATE idempotency_keys SET owner = ?4 "
@@ -1012,9 +1013,10 @@ Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(Connection& c,
   r.key = get.Text(1);
   r.owner = get.Text(2);
   r.created_at = get.Int64(3);
-  r.fingerprint = get.OptionalText(4);
-  if (auto code = get.OptionalInt64(5)) r.status_code = static_cast<int>(*code);
-  r.response_body = get.OptionalText(6).value_or("");
+  r.file_id = get.OptionalText(4);
+  r.fingerprint = get.OptionalText(5);
+  if (auto code = get.OptionalInt64(6)) r.status_code = static_cast<int>(*code);
+  r.response_body = get.OptionalText(7).value_or("");
   return std::optional<IdempotencyRecord>(std::move(r));
 }
 
@@ -1024,7 +1026,8 @@ Status ExpectOneIdempotencyChange(Connection& c, sqlite::Stmt& stmt, const std::
                                   const std::string& key) {
   FILESD_RETURN_IF_ERROR(stmt.Run());
   if (stmt.Changes() == 1) return Status::Ok();
-  FILESD_ASSIGN_OR_RETURN(std::optional<IdempotencyRecord> now, FindIdempotencyKey(c, project_id, key));
+  FILESD_ASSIGN_OR_RETURN(std::optional<IdempotencyRecord> now,
+                          FindIdempotencyKey(c, project_id, key));
   if (!now) return NotFound("no such idempotency key");
   return Conflict("the idempotency key is answered or held by another request");
 }
@@ -1032,8 +1035,8 @@ Status ExpectOneIdempotencyChange(Connection& c, sqlite::Stmt& stmt, const std::
 }  // namespace
 
 Result<std::optional<IdempotencyRecord>> SqliteMetadataStore::ClaimIdempotencyKey(
-    const std::string& project_id, const std::string& key, const std::string& owner, int64_t now,
-    int64_t expired_before) {
+    const std::string& project_id, const std::string& key, const std::string& owner,
+    const std::optional<std::string>& file_id, int64_t now, int64_t expired_before) {
   return Write([&](Connection& c) -> Result<std::optional<IdempotencyRecord>> {
     {
       FILESD_ASSIGN_OR_RETURN(sqlite::Stmt expire, c.Use(Sql::kDeleteExpiredIdempotencyKey));
@@ -1048,6 +1051,7 @@ Result<std::optional<IdempotencyRecord>> SqliteMetadataStore::ClaimIdempotencyKe
       insert.Bind(2, key);
       insert.Bind(3, owner);
       insert.Bind(4, now);
+      insert.Bind(5, file_id);
       FILESD_RETURN_IF_ERROR(insert.Run());
       if (insert.Changes() == 1) return std::optional<IdempotencyRecord>();
     }

@@ -880,25 +880,32 @@ TEST_P(MetadataStoreConformanceTest, ConcurrentCreatesNeverPassTheQuotaTogether)
 // ---- idempotency keys ----
 
 TEST_P(MetadataStoreConformanceTest, IdempotencyKeyIsClaimedOnceThenAnsweredPerProject) {
-  META_ASSIGN_OR_FAIL(auto claimed, store().ClaimIdempotencyKey(alpha().id, "k1", "p1", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto claimed,
+                      store().ClaimIdempotencyKey(alpha().id, "k1", "p1", Id(77), kNow, 0));
   EXPECT_FALSE(claimed.has_value());
   // A second claim sees the first, still unanswered.
-  META_ASSIGN_OR_FAIL(auto again, store().ClaimIdempotencyKey(alpha().id, "k1", "p2", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto again,
+                      store().ClaimIdempotencyKey(alpha().id, "k1", "p2", std::nullopt, kNow, 0));
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->owner, "p1");
+  EXPECT_EQ(again->file_id, std::optional<std::string>(Id(77)));
   EXPECT_EQ(again->created_at, kNow);
   EXPECT_FALSE(again->answered());
   // The same key of another project is another key.
-  META_ASSIGN_OR_FAIL(auto other, store().ClaimIdempotencyKey(beta().id, "k1", "p2", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto other,
+                      store().ClaimIdempotencyKey(beta().id, "k1", "p2", std::nullopt, kNow, 0));
   EXPECT_FALSE(other.has_value());
 
   // Only the owner answers, once.
-  META_EXPECT_CODE(store().AnswerIdempotencyKey(alpha().id, "k1", "p2", "fp", 200, "{}"), kConflict);
+  META_EXPECT_CODE(store().AnswerIdempotencyKey(alpha().id, "k1", "p2", "fp", 200, "{}"),
+                   kConflict);
   META_ASSERT_OK(store().AnswerIdempotencyKey(alpha().id, "k1", "p1", "fp", 201, R"({"id":1})"));
-  META_EXPECT_CODE(store().AnswerIdempotencyKey(alpha().id, "k1", "p1", "fp", 200, "{}"), kConflict);
+  META_EXPECT_CODE(store().AnswerIdempotencyKey(alpha().id, "k1", "p1", "fp", 200, "{}"),
+                   kConflict);
   META_EXPECT_CODE(store().AnswerIdempotencyKey(alpha().id, "nokey", "p1", "fp", 200, "{}"),
                    kNotFound);
-  META_ASSIGN_OR_FAIL(auto answered, store().ClaimIdempotencyKey(alpha().id, "k1", "p3", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto answered,
+                      store().ClaimIdempotencyKey(alpha().id, "k1", "p3", std::nullopt, kNow, 0));
   ASSERT_TRUE(answered.has_value());
   EXPECT_TRUE(answered->answered());
   EXPECT_EQ(answered->fingerprint, std::optional<std::string>("fp"));
@@ -907,37 +914,44 @@ TEST_P(MetadataStoreConformanceTest, IdempotencyKeyIsClaimedOnceThenAnsweredPerP
   // An answered record is neither released nor taken over.
   META_ASSERT_OK(store().ReleaseIdempotencyKey(alpha().id, "k1", "p1"));
   META_EXPECT_CODE(store().TakeOverIdempotencyKey(alpha().id, "k1", "p1", "p4"), kConflict);
-  META_ASSIGN_OR_FAIL(auto kept, store().ClaimIdempotencyKey(alpha().id, "k1", "p3", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto kept,
+                      store().ClaimIdempotencyKey(alpha().id, "k1", "p3", std::nullopt, kNow, 0));
   ASSERT_TRUE(kept.has_value() && kept->answered());
 
   // Past its time (created at or before `expired_before`) the key is free again.
-  META_ASSIGN_OR_FAIL(auto fresh,
-                      store().ClaimIdempotencyKey(alpha().id, "k1", "p5", kNow + 10, kNow));
+  META_ASSIGN_OR_FAIL(auto fresh, store().ClaimIdempotencyKey(alpha().id, "k1", "p5", std::nullopt,
+                                                              kNow + 10, kNow));
   EXPECT_FALSE(fresh.has_value());
 }
 
 TEST_P(MetadataStoreConformanceTest, IdempotencyClaimsAreReleasedTakenOverAndPurged) {
-  META_ASSIGN_OR_FAIL(auto a, store().ClaimIdempotencyKey(alpha().id, "a", "dead", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto a,
+                      store().ClaimIdempotencyKey(alpha().id, "a", "dead", std::nullopt, kNow, 0));
   EXPECT_FALSE(a.has_value());
   // Release is the owner's only.
   META_ASSERT_OK(store().ReleaseIdempotencyKey(alpha().id, "a", "someone-else"));
-  META_ASSIGN_OR_FAIL(auto held, store().ClaimIdempotencyKey(alpha().id, "a", "x", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto held,
+                      store().ClaimIdempotencyKey(alpha().id, "a", "x", std::nullopt, kNow, 0));
   ASSERT_TRUE(held.has_value());
   // A take-over names the owner it replaces; only one of two racing take-overs applies.
   META_ASSERT_OK(store().TakeOverIdempotencyKey(alpha().id, "a", "dead", "heir"));
   META_EXPECT_CODE(store().TakeOverIdempotencyKey(alpha().id, "a", "dead", "heir2"), kConflict);
   META_EXPECT_CODE(store().TakeOverIdempotencyKey(alpha().id, "gone", "dead", "heir"), kNotFound);
   META_ASSERT_OK(store().ReleaseIdempotencyKey(alpha().id, "a", "heir"));
-  META_ASSIGN_OR_FAIL(auto released, store().ClaimIdempotencyKey(alpha().id, "a", "y", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto released,
+                      store().ClaimIdempotencyKey(alpha().id, "a", "y", std::nullopt, kNow, 0));
   EXPECT_FALSE(released.has_value());
 
-  META_ASSIGN_OR_FAIL(auto b, store().ClaimIdempotencyKey(alpha().id, "b", "y", kNow + 100, 0));
+  META_ASSIGN_OR_FAIL(
+      auto b, store().ClaimIdempotencyKey(alpha().id, "b", "y", std::nullopt, kNow + 100, 0));
   EXPECT_FALSE(b.has_value());
   META_ASSIGN_OR_FAIL(size_t purged, store().PurgeIdempotencyKeys(kNow, 10));
   EXPECT_EQ(purged, 1u);  // "a" only
-  META_ASSIGN_OR_FAIL(auto b_left, store().ClaimIdempotencyKey(alpha().id, "b", "z", kNow + 100, 0));
+  META_ASSIGN_OR_FAIL(
+      auto b_left, store().ClaimIdempotencyKey(alpha().id, "b", "z", std::nullopt, kNow + 100, 0));
   EXPECT_TRUE(b_left.has_value());
-  META_ASSIGN_OR_FAIL(auto a_gone, store().ClaimIdempotencyKey(alpha().id, "a", "z", kNow, 0));
+  META_ASSIGN_OR_FAIL(auto a_gone,
+                      store().ClaimIdempotencyKey(alpha().id, "a", "z", std::nullopt, kNow, 0));
   EXPECT_FALSE(a_gone.has_value());
 }
 
@@ -948,7 +962,8 @@ TEST_P(MetadataStoreConformanceTest, RacingIdempotencyClaimsLetExactlyOneWin) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto r = store().ClaimIdempotencyKey(alpha().id, "race", "owner" + std::to_string(t), kNow, 0);
+      auto r = store().ClaimIdempotencyKey(alpha().id, "race", "owner" + std::to_string(t),
+                                           std::nullopt, kNow, 0);
       if (!r.ok()) {
         ++failed;
       } else if (!r->has_value()) {

@@ -8,6 +8,7 @@ import base64
 import concurrent.futures
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -252,3 +253,43 @@ def test_a_second_server_on_the_same_data_dir_is_refused(server_factory):
     with pytest.raises(AssertionError, match="another filesd server is already serving"):
         twin.start(timeout=5)
     assert srv.alive()
+
+
+def test_a_file_created_by_a_killed_server_is_answered_not_created_twice(server_factory, tmp_path):
+    """The server dies after it created the file but before it recorded the answer (here: while the
+    file is being analysed, by a worker that never answers). The retry after the restart finds the
+    file under the id its claim reserved, and answers it instead of creating a second one."""
+    hang = tmp_path / "hanging-worker"
+    hang.write_text("#!/bin/sh\nexec sleep 20\n")
+    hang.chmod(0o755)
+    srv = server_factory({"worker-path": hang, "process-timeout": 60})
+    api_key = srv.create_key(unique_project("idem"))
+    key = fresh_key()
+    data = b"name,n\na,1\n"
+    s = srv.session(api_key)
+
+    def first():
+        try:
+            upload(srv.session(api_key), data, filename="t.csv", headers=key_header(key))
+        except requests.RequestException:
+            pass  # the server is killed under it
+
+    t = threading.Thread(target=first)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not all_files(s) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [created] = all_files(s)
+    assert created["status"] in ("uploaded", "processing"), created
+    srv.stop(signal.SIGKILL)
+    t.join(timeout=10)
+
+    del srv.flags["worker-path"]
+    srv.start()
+    s = srv.session(api_key)
+    r = upload(s, data, filename="t.csv", headers=key_header(key))
+    assert r.status_code == 200, describe(r)
+    assert r.json()["id"] == created["id"]
+    assert "Idempotent-Replayed" not in r.headers
+    assert_replayed(r, upload(s, data, filename="t.csv", headers=key_header(key)))
+    assert [f["id"] for f in all_files(s)] == [created["id"]]

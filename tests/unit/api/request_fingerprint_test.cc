@@ -43,7 +43,8 @@ TEST(RequestFingerprintTest, JsonKeyOrderAndWhitespaceDoNotMatter) {
   const auto a = Json(R"({"filename":"a.csv","purpose":"user_data","n":[1,{"y":2,"x":1}]})");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->size(), 64u);
-  EXPECT_EQ(a, Json(" {\n \"n\" : [1, {\"x\":1,\"y\":2}], \"purpose\":\"user_data\",\"filename\":\"a.csv\"}"));
+  EXPECT_EQ(a, Json(" {\n \"n\" : [1, {\"x\":1,\"y\":2}], "
+                    "\"purpose\":\"user_data\",\"filename\":\"a.csv\"}"));
   EXPECT_NE(a, Json(R"({"filename":"b.csv","purpose":"user_data","n":[1,{"y":2,"x":1}]})"));
   EXPECT_NE(a, Json(R"({"filename":"a.csv","purpose":"user_data","n":[{"y":2,"x":1},1]})"));
   EXPECT_NE(Json(R"({"n":1})"), Json(R"({"n":"1"})"));
@@ -64,15 +65,17 @@ TEST(RequestFingerprintTest, RouteAndPathParametersAreParts) {
 TEST(RequestFingerprintTest, UnparsableBodiesHaveNoFingerprint) {
   EXPECT_FALSE(Json("{\"a\":").has_value());
   EXPECT_FALSE(Json(std::string(70000, ' ') + "{}").has_value());  // over the JSON body limit
-  EXPECT_FALSE(Multipart("xyz", "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv").has_value());
-  EXPECT_FALSE(Fingerprint("files.create", {}, BodyKind::kMultipart, "text/plain", "x").has_value());
+  EXPECT_FALSE(
+      Multipart("xyz", "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv").has_value());
+  EXPECT_FALSE(
+      Fingerprint("files.create", {}, BodyKind::kMultipart, "text/plain", "x").has_value());
 }
 
 TEST(RequestFingerprintTest, MultipartBoundaryAndSplittingDoNotMatter) {
   const auto a = Multipart("AaB03x", Form("AaB03x", "user_data", "n.txt", "hello world"));
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a, Multipart("zz--other-boundary", Form("zz--other-boundary", "user_data", "n.txt",
-                                                    "hello world")));
+  EXPECT_EQ(a, Multipart("zz--other-boundary",
+                         Form("zz--other-boundary", "user_data", "n.txt", "hello world")));
   for (size_t piece : {1u, 3u, 17u}) {
     EXPECT_EQ(a, Multipart("q1", Form("q1", "user_data", "n.txt", "hello world"), piece)) << piece;
   }

@@ -74,7 +74,8 @@ class JanitorTest : public ::testing::Test {
 TEST_F(JanitorTest, DeletedContentStaysUntilRetentionThenGoesWithItsTextAndRow) {
   std::vector<FileRecord> files;
   for (int i = 0; i < 5; ++i) files.push_back(MakeFile());
-  for (const auto& f : files) ASSERT_TRUE(meta_->SoftDeleteFile(project_id_, f.id, clock_.NowSeconds()).ok());
+  for (const auto& f : files)
+    ASSERT_TRUE(meta_->SoftDeleteFile(project_id_, f.id, clock_.NowSeconds()).ok());
 
   clock_.Advance(kRetention - 10);
   auto early = janitor_->RunOnce();
@@ -166,12 +167,13 @@ TEST_F(JanitorTest, PendingFilesWhoseUploadNeverCameGoAfterTheirGrace) {
 TEST_F(JanitorTest, IdempotencyKeysGoAfterTheirDay) {
   const int64_t t0 = clock_.NowSeconds();
   for (const char* key : {"a", "b", "c"}) {
-    auto claimed = meta_->ClaimIdempotencyKey(project_id_, key, "server", t0, 0);
+    auto claimed = meta_->ClaimIdempotencyKey(project_id_, key, "server", std::nullopt, t0, 0);
     ASSERT_TRUE(claimed.ok() && !claimed->has_value());
   }
   ASSERT_TRUE(meta_->AnswerIdempotencyKey(project_id_, "a", "server", "fp", 200, "{}").ok());
   clock_.Advance(3600);
-  auto later = meta_->ClaimIdempotencyKey(project_id_, "d", "server", clock_.NowSeconds(), 0);
+  auto later =
+      meta_->ClaimIdempotencyKey(project_id_, "d", "server", std::nullopt, clock_.NowSeconds(), 0);
   ASSERT_TRUE(later.ok() && !later->has_value());
 
   clock_.Advance(24 * 3600 - 3600 - 1);
@@ -183,10 +185,12 @@ TEST_F(JanitorTest, IdempotencyKeysGoAfterTheirDay) {
   auto late = janitor_->RunOnce();
   ASSERT_TRUE(late.ok()) << late.status().ToString();
   EXPECT_EQ(late->idempotency_keys_purged, 3u);
-  auto a_again = meta_->ClaimIdempotencyKey(project_id_, "a", "other", clock_.NowSeconds(), 0);
+  auto a_again =
+      meta_->ClaimIdempotencyKey(project_id_, "a", "other", std::nullopt, clock_.NowSeconds(), 0);
   ASSERT_TRUE(a_again.ok());
   EXPECT_FALSE(a_again->has_value());  // gone, so claimable
-  auto d_kept = meta_->ClaimIdempotencyKey(project_id_, "d", "other", clock_.NowSeconds(), 0);
+  auto d_kept =
+      meta_->ClaimIdempotencyKey(project_id_, "d", "other", std::nullopt, clock_.NowSeconds(), 0);
   ASSERT_TRUE(d_kept.ok());
   EXPECT_TRUE(d_kept->has_value());
 }

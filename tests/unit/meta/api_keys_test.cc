@@ -235,8 +235,9 @@ class UnreachableStore final : public MetadataStore {
   Status DeleteUploadParts(const std::string&) override { return Down(); }
   Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(const std::string&,
                                                                const std::string&,
-                                                               const std::string&, int64_t,
-                                                               int64_t) override {
+                                                               const std::string&,
+                                                               const std::optional<std::string>&,
+                                                               int64_t, int64_t) override {
     return Down();
   }
   Status TakeOverIdempotencyKey(const std::string&, const std::string&, const std::string&,
