@@ -330,6 +330,7 @@ int RunServe(ServeConfig config) {
   options.host = config.host;
   options.port = config.port;
   options.io_threads = config.io_threads;
+  options.dispatch_threads = config.dispatch_threads;
   options.pool_threads = config.pool_threads;
   options.max_header_bytes = config.max_header_bytes;
   options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);

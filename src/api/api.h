@@ -1,6 +1,6 @@
 // Api: the whole HTTP surface of filesd as a function of (request, services).
 //
-// Begin() runs on the blocking pool: it authenticates, routes and checks limits using the request
+// Begin() runs on the dispatch pool: it authenticates, routes and checks limits using the request
 // header only, and returns either a complete response or a consumer for the body (see api/http.h).
 // The route table is in api/routes.cc, one screen long.
 #pragma once

@@ -1,10 +1,11 @@
 // The seam between the network layer (net/) and request handling (api/).
 //
 // net/ owns sockets, timeouts and buffers; api/ decides what a request means. A request goes:
-//   1. net/ reads the header only and calls Api::Begin() on the blocking pool.
+//   1. net/ reads the header only and calls Api::Begin() on the dispatch pool: a few threads for
+//      short work (store reads and small writes), never for waiting on anything slow.
 //   2. Begin() authenticates, routes and checks limits from the header alone, and answers either a
 //      complete Response (an error, or a request without body), or a BodyConsumer to stream into.
-//   3. net/ feeds the body to the consumer (on the blocking pool, one call at a time, in order) and
+//   3. net/ feeds the body to the consumer (on the body pool, one call at a time, in order) and
 //      finally calls OnEnd() for the Response, or OnAbort() if the client went away or timed out.
 // Handlers therefore never see a socket, and net/ never interprets a route.
 #pragma once
@@ -35,8 +36,9 @@ struct RequestHead {
   std::optional<uint64_t> content_length;
 };
 
-// A response body produced piece by piece, e.g. file content. Read() blocks (it runs on the
-// blocking pool) and is called sequentially until `size()` bytes have been produced.
+// A response body produced piece by piece, e.g. file content. Read() blocks briefly (a storage
+// read; it runs on the dispatch pool) and is called sequentially until `size()` bytes have been
+// produced.
 class BodyStream {
  public:
   virtual ~BodyStream() = default;

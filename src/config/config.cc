@@ -93,7 +93,10 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "pending-grace", &serve.pending_grace_seconds,
        "Seconds after which a file whose pre-signed upload never came is removed");
   Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
-  Flag(serve_cmd, "pool-threads", &serve.pool_threads, "Threads doing blocking store work");
+  Flag(serve_cmd, "dispatch-threads", &serve.dispatch_threads,
+       "Threads deciding requests from their header and reading response bodies (short work)");
+  Flag(serve_cmd, "pool-threads", &serve.pool_threads,
+       "Threads consuming request bodies: writes, fsync, file analysis (may block for long)");
   Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
   Flag(serve_cmd, "process-timeout", &serve.process_timeout_seconds,
        "Seconds one file analysis may take before its worker is killed");
@@ -216,6 +219,9 @@ std::vector<std::string> Validate(ServeConfig& c) {
   if (c.max_decompressed_bytes < 1) problems.push_back("--max-decompressed-bytes must be positive");
   if (c.max_text_bytes < 1) problems.push_back("--max-text-bytes must be positive");
   if (c.pool_threads < 1 || c.pool_threads > 256) problems.push_back("--pool-threads must be 1..256");
+  if (c.dispatch_threads < 1 || c.dispatch_threads > 256) {
+    problems.push_back("--dispatch-threads must be 1..256");
+  }
   if (c.upload_url_ttl_seconds < 1 || c.upload_url_ttl_seconds > 7 * 24 * 3600) {
     problems.push_back("--upload-url-ttl must be from 1 to 604800 seconds");
   }

@@ -25,6 +25,7 @@ struct ServeConfig {
   int64_t orphan_grace_seconds = 3600;
   int64_t pending_grace_seconds = 24 * 3600;
   unsigned io_threads = 2;
+  unsigned dispatch_threads = 2;
   unsigned pool_threads = 8;
   bool access_log = true;
   // Limits of one file analysis (API.md section 6), each refused with a clear message on the file.

@@ -24,13 +24,15 @@ using tcp = asio::ip::tcp;
 class Session;
 
 struct HttpServer::Shared {
-  Shared(Api& a, Metrics& m, AccessLog& l, const ServerOptions& o, asio::thread_pool& p)
-      : api(a), metrics(m), log(l), options(o), pool(p) {}
+  Shared(Api& a, Metrics& m, AccessLog& l, const ServerOptions& o, asio::thread_pool& d,
+         asio::thread_pool& p)
+      : api(a), metrics(m), log(l), options(o), dispatch_pool(d), pool(p) {}
   Api& api;
   Metrics& metrics;
   AccessLog& log;
   const ServerOptions& options;
-  asio::thread_pool& pool;
+  asio::thread_pool& dispatch_pool;  // Api::Begin and response body reads: short work
+  asio::thread_pool& pool;           // body consumers: may block for long
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
@@ -128,8 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
     head_.header = parser_->get().base();
     head_.has_body = !parser_->is_done();
     if (auto len = parser_->content_length()) head_.content_length = *len;
-    // Decide on the pool: authentication and routing may touch the metadata store.
-    asio::post(shared_->pool, [self = shared_from_this()] {
+    // Decide on the dispatch pool: authentication and routing may touch the metadata store.
+    asio::post(shared_->dispatch_pool, [self = shared_from_this()] {
       Dispatch d = self->shared_->api.Begin(self->head_);
       asio::post(self->stream_.get_executor(),
                  [self, d = std::make_shared<Dispatch>(std::move(d))]() mutable {
@@ -388,7 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return WriteStreamPiece();
     }
     if (out_buf_.size() != opts_.body_buffer_bytes) out_buf_.resize(opts_.body_buffer_bytes);
-    asio::post(shared_->pool, [self = shared_from_this()] {
+    asio::post(shared_->dispatch_pool, [self = shared_from_this()] {
       auto n = self->body_stream_->Read(std::span<char>(self->out_buf_));
       asio::post(self->stream_.get_executor(), [self, n = std::move(n)]() mutable {
         if (!n.ok() || *n == 0) {
@@ -542,12 +544,14 @@ class Session : public std::enable_shared_from_this<Session> {
 HttpServer::HttpServer(Api& api, Metrics& metrics, AccessLog& log, ServerOptions options)
     : options_(std::move(options)),
       ioc_(static_cast<int>(options_.io_threads)),
+      dispatch_pool_(options_.dispatch_threads),
       pool_(options_.pool_threads),
       acceptor_(asio::make_strand(ioc_)) {
-  shared_ = std::make_shared<Shared>(api, metrics, log, options_, pool_);
+  shared_ = std::make_shared<Shared>(api, metrics, log, options_, dispatch_pool_, pool_);
 }
 
 HttpServer::~HttpServer() {
+  dispatch_pool_.join();
   pool_.join();
 }
 

@@ -1,12 +1,13 @@
-// HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, several I/O threads, and a bounded pool of
-// threads for blocking store work (the I/O threads never block on a store).
+// HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, several I/O threads, and two bounded pools
+// of threads for store work (the I/O threads never block on a store): a small dispatch pool for
+// short work and a larger one for request bodies, whose work may block for long.
 //
 // Per request: the header is read first (size-limited, timed), then Api::Begin() decides on the
-// pool; a body is only read once a consumer accepted it (`Expect: 100-continue` is answered then),
-// in buffers handed to the consumer on the pool while the next buffer is read (reading pauses when
-// the consumer falls behind, so memory per connection is fixed). Every read and write has a timeout,
-// so a slow or stuck client cannot hold resources for ever. Shutdown() stops accepting, lets
-// requests in flight finish within a grace period, then stops.
+// dispatch pool; a body is only read once a consumer accepted it (`Expect: 100-continue` is answered
+// then), in buffers handed to the consumer on the body pool while the next buffer is read (reading
+// pauses when the consumer falls behind, so memory per connection is fixed). Every read and write
+// has a timeout, so a slow or stuck client cannot hold resources for ever. Shutdown() stops
+// accepting, lets requests in flight finish within a grace period, then stops.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -31,6 +32,12 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;                         // 0: any free port (see HttpServer::port())
   unsigned io_threads = 2;
+  // Threads that decide a request from its header (Api::Begin: authentication, routing, short
+  // metadata reads and writes) and read response bodies from storage. Few, so that the many short
+  // requests do not wake many threads: on 2 cores, 2 threads serve twice the GETs 8 do.
+  unsigned dispatch_threads = 2;
+  // Threads that consume request bodies (Api consumers' OnData/OnEnd/OnAbort), which may block
+  // for long: disk writes, fsync, a file's analysis (up to --process-timeout).
   unsigned pool_threads = 8;
   size_t max_header_bytes = 16 * 1024;
   size_t body_buffer_bytes = 512 * 1024;        // two per uploading connection
@@ -54,7 +61,7 @@ class HttpServer {
   void Run();
   // Starts a graceful shutdown. Thread-safe, idempotent.
   void Shutdown();
-  // The pool for blocking work (also used by the janitor).
+  // The pool for long blocking work (also used by the janitor).
   boost::asio::thread_pool& blocking_pool() { return pool_; }
   boost::asio::io_context& io_context() { return ioc_; }
 
@@ -66,6 +73,7 @@ class HttpServer {
 
   ServerOptions options_;
   boost::asio::io_context ioc_;
+  boost::asio::thread_pool dispatch_pool_;
   boost::asio::thread_pool pool_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
