@@ -57,21 +57,36 @@ class BlobReader {
 // a longer, torn tail that a crash left between an append and the metadata update, and every append
 // cuts it. Content under an appendable key is never replaced, only extended, so the first
 // `expected_size` bytes a caller has recorded never change.
+// One append in progress to an appendable key: bytes are written after the key's first
+// `expected_size` bytes as they come, and become durable only with Sync(). Not thread-safe.
+class BlobAppender {
+ public:
+  virtual ~BlobAppender() = default;
+  // Writes `data` right after what was written so far (not durable yet).
+  virtual Status Write(std::string_view data) = 0;
+  // Makes everything written durable (survives a crash of the process and the OS); returns the
+  // key's size: expected_size + the bytes written. Once only.
+  virtual Result<uint64_t> Sync() = 0;
+};
+
 class AppendableBlobs {
  public:
   virtual ~AppendableBlobs() = default;
-  // Makes `key` hold exactly its first `expected_size` bytes followed by `data` (anything beyond
-  // `expected_size` is cut first), and makes that durable (survives a crash of the process and the
-  // OS) before returning the new size, expected_size + data.size(). With expected_size == 0 the key
-  // is created if absent. Empty `data` only cuts the tail (and syncs).
+  // Starts an append to `key` at `expected_size`: anything beyond its first `expected_size` bytes
+  // (a torn tail) is cut first; with expected_size == 0 the key is created if absent. Dropping the
+  // appender without Sync() leaves whatever it wrote as a torn tail, which the next append cuts.
   // Errors: kConflict if the key holds fewer than `expected_size` bytes (or is absent while
   // expected_size > 0); kInvalidArgument for a malformed key; kUnavailable/kInternal as the store's
   // other writes. After an error the first `expected_size` bytes are unchanged; a tail may remain.
   // REQUIRES: the caller serialises appends to one key (two concurrent appends to a key may leave
   // either's bytes). Appends to different keys may run concurrently. Readers opened on the key see
   // a prefix of the content that is at least as long as what was durable when they opened it.
-  virtual Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
-                                    std::string_view data) = 0;
+  virtual Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
+                                                            uint64_t expected_size) = 0;
+
+  // StartAppend(key, expected_size), Write(data), Sync(): the key then holds exactly its first
+  // `expected_size` bytes followed by `data`, durably. Empty `data` only cuts the tail (and syncs).
+  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size, std::string_view data);
 };
 
 class BlobStore {

@@ -435,10 +435,66 @@ Result<size_t> LocalBlobStore::RemoveAbandonedWrites() {
   return removed;
 }
 
-Result<uint64_t> LocalBlobStore::AppendAt(const std::string& key, uint64_t expected_size,
-                                          std::string_view data) {
+namespace {
+
+// An open append: the file descriptor, positioned logically at expected_size + written.
+class LocalAppender final : public BlobAppender {
+ public:
+  LocalAppender(int fd, std::string path, std::vector<std::string> dirs_to_sync, uint64_t size)
+      : fd_(fd), path_(std::move(path)), dirs_to_sync_(std::move(dirs_to_sync)), size_(size),
+        writeback_from_(size) {}
+  ~LocalAppender() override {
+    if (fd_ >= 0) (void)CloseFd(fd_);
+  }
+
+  Status Write(std::string_view data) override {
+    FILESD_CHECK(fd_ >= 0);
+    while (!data.empty()) {
+      const size_t want = std::min(data.size(), kMaxIoBytes);
+      const ssize_t n = ::pwrite(fd_, data.data(), want, static_cast<off_t>(size_));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus("write", errno);
+      }
+      if (n == 0) return ErrnoToStatus("write", EIO);
+      data.remove_prefix(static_cast<size_t>(n));
+      size_ += static_cast<uint64_t>(n);
+    }
+    if (size_ - writeback_from_ >= LocalBlobStore::kAppendWritebackBytes) {
+      // Start writing back what is there, so that Sync() has only the last piece to wait for.
+      (void)::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                              static_cast<off_t>(size_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+      writeback_from_ = size_;
+    }
+    return Status::Ok();
+  }
+
+  Result<uint64_t> Sync() override {
+    FILESD_CHECK(fd_ >= 0);
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR) return ErrnoToStatus("sync", errno);
+    }
+    const int fd = fd_;
+    fd_ = -1;
+    FILESD_RETURN_IF_ERROR(CloseFd(fd));
+    // A new name (and any new directory) must reach the disk too.
+    for (const std::string& dir : dirs_to_sync_) FILESD_RETURN_IF_ERROR(FsyncDir(dir));
+    return size_;
+  }
+
+ private:
+  int fd_;
+  const std::string path_;
+  const std::vector<std::string> dirs_to_sync_;  // empty unless the append created the file
+  uint64_t size_;
+  uint64_t writeback_from_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BlobAppender>> LocalBlobStore::StartAppend(const std::string& key,
+                                                                  uint64_t expected_size) {
   if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  const uint64_t new_size = expected_size + data.size();
   const std::string path = shared_->BlobPath(key);
   const std::vector<std::string_view> parents = ParentDirsOf(key);
   int fd = -1;
@@ -473,35 +529,22 @@ Result<uint64_t> LocalBlobStore::AppendAt(const std::string& key, uint64_t expec
         if (errno != EINTR) return ErrnoToStatus("truncate", errno);
       }
     }
-    uint64_t offset = expected_size;
-    while (!data.empty()) {
-      const size_t want = std::min(data.size(), kMaxIoBytes);
-      const ssize_t n = ::pwrite(fd, data.data(), want, static_cast<off_t>(offset));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoToStatus("write", errno);
-      }
-      if (n == 0) return ErrnoToStatus("write", EIO);
-      data.remove_prefix(static_cast<size_t>(n));
-      offset += static_cast<uint64_t>(n);
-    }
-    while (::fdatasync(fd) != 0) {
-      if (errno != EINTR) return ErrnoToStatus("sync", errno);
-    }
     return Status::Ok();
   }();
-  Status closed = CloseFd(fd);
-  FILESD_RETURN_IF_ERROR(status);
-  FILESD_RETURN_IF_ERROR(closed);
+  if (!status.ok()) {
+    (void)CloseFd(fd);
+    return status;
+  }
+  std::vector<std::string> dirs_to_sync;
   if (created) {
-    // The new name (and any new directory) must reach the disk too.
-    FILESD_RETURN_IF_ERROR(FsyncDir(path.substr(0, path.rfind('/'))));
+    dirs_to_sync.push_back(path.substr(0, path.rfind('/')));
     for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
       const std::string dir = shared_->BlobPath(*it);
-      FILESD_RETURN_IF_ERROR(FsyncDir(dir.substr(0, dir.rfind('/'))));
+      dirs_to_sync.push_back(dir.substr(0, dir.rfind('/')));
     }
   }
-  return new_size;
+  return std::unique_ptr<BlobAppender>(
+      new LocalAppender(fd, path, std::move(dirs_to_sync), expected_size));
 }
 
 Status LocalBlobStore::CheckReady() {

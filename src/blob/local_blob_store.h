@@ -49,14 +49,17 @@ struct Shared;
 Status ErrnoToStatus(std::string_view step, int err);
 }  // namespace local_blob_internal
 
-// Appends (AppendableBlobs): AppendAt() opens blobs/<key> in place, cuts it to the expected size
-// (ftruncate), writes the data at that offset (pwrite), fdatasyncs the file and, when it created the
-// file, fsyncs its directories up to blobs/. Appendable keys are never renamed over, so a reader
+// Appends (AppendableBlobs): StartAppend() opens blobs/<key> in place and cuts it to the expected
+// size (ftruncate); Write() writes at the end (pwrite), starting writeback every
+// kAppendWritebackBytes so that Sync() has little left to flush; Sync() fdatasyncs the file and, when
+// the append created it, fsyncs its directories up to blobs/. Appendable keys are never renamed over, so a reader
 // opened before an append keeps a valid prefix (its size is fixed when opened).
 class LocalBlobStore : public BlobStore, public AppendableBlobs {
  public:
   // Bytes between two writeback kicks of a writer.
   static constexpr uint64_t kWritebackWindowBytes = 8u << 20;
+  // Bytes between two writeback kicks of an append (appends are at most a few MiB each).
+  static constexpr uint64_t kAppendWritebackBytes = 1u << 20;
 
   // Creates `root_dir`, `root_dir/blobs` and `root_dir/tmp` as needed (mode 0700) and checks that
   // they are directories. Errors: kUnavailable/kInternal as above.
@@ -77,8 +80,8 @@ class LocalBlobStore : public BlobStore, public AppendableBlobs {
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
   AppendableBlobs* appendable() override { return this; }
-  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
-                            std::string_view data) override;
+  Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
+                                                    uint64_t expected_size) override;
 
   // The path where the committed content of `key` lives (whether or not it exists), for a local
   // consumer such as the processing worker that wants to hand a file to a library. The path is only

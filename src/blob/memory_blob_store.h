@@ -33,8 +33,8 @@ class MemoryBlobStore : public BlobStore, public AppendableBlobs {
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
   AppendableBlobs* appendable() override { return this; }
-  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size,
-                            std::string_view data) override;
+  Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
+                                                    uint64_t expected_size) override;
 
   // For tests: every committed key, sorted.
   std::vector<std::string> ListKeys() const;

@@ -610,6 +610,56 @@ TEST_P(BlobStoreConformanceTest, AppendAtCreatesGrowsAndReads) {
   EXPECT_EQ(store().Stat(key).status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(BlobStoreConformanceTest, StreamedAppendLandsWhenSyncedInAnyPieces) {
+  AppendableBlobs* app = store().appendable();
+  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
+  const std::string key = blob_keys::NewContentKey(NewUuidV4());
+  ASSERT_TRUE(app->AppendAt(key, 0, "head:").ok());
+  std::string body;
+  for (int i = 0; i < 3000; ++i) body += std::to_string(i) + ",";  // pieces over 1 MiB in total
+  while (body.size() < (3u << 20)) body += body;
+  auto appender = app->StartAppend(key, 5);
+  ASSERT_TRUE(appender.ok()) << appender.status().ToString();
+  for (size_t pos = 0; pos < body.size(); pos += 77777) {
+    FILESD_ASSERT_OK((*appender)->Write(std::string_view(body).substr(pos, 77777)));
+  }
+  auto size = (*appender)->Sync();
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  EXPECT_EQ(*size, 5 + body.size());
+  EXPECT_EQ(*ReadAll(store(), key), "head:" + body);
+  // Creating a key through a streamed append works too.
+  const std::string fresh = blob_keys::NewContentKey(NewUuidV4());
+  auto first = app->StartAppend(fresh, 0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  FILESD_ASSERT_OK((*first)->Write("a"));
+  FILESD_ASSERT_OK((*first)->Write("bc"));
+  auto fresh_size = (*first)->Sync();
+  ASSERT_TRUE(fresh_size.ok()) << fresh_size.status().ToString();
+  EXPECT_EQ(*fresh_size, 3u);
+  EXPECT_EQ(*ReadAll(store(), fresh), "abc");
+  EXPECT_EQ(app->StartAppend(key, 5 + body.size() + 1).status().code(), StatusCode::kConflict);
+}
+
+TEST_P(BlobStoreConformanceTest, AnUnsyncedAppendIsATornTailTheNextAppendCuts) {
+  AppendableBlobs* app = store().appendable();
+  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
+  const std::string key = blob_keys::NewContentKey(NewUuidV4());
+  ASSERT_TRUE(app->AppendAt(key, 0, "kept").ok());
+  {
+    auto dropped = app->StartAppend(key, 4);
+    ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+    FILESD_ASSERT_OK((*dropped)->Write(std::string(100000, 'x')));
+    // A reader opened now sees at least the durable prefix.
+    auto during = ReadAll(store(), key);
+    ASSERT_TRUE(during.ok());
+    EXPECT_EQ(during->substr(0, 4), "kept");
+  }  // dropped without Sync()
+  auto size = app->AppendAt(key, 4, "+next");
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  EXPECT_EQ(*size, 9u);
+  EXPECT_EQ(*ReadAll(store(), key), "kept+next");
+}
+
 TEST_P(BlobStoreConformanceTest, AppendAtCutsATornTail) {
   AppendableBlobs* app = store().appendable();
   if (app == nullptr) GTEST_SKIP() << "store has no append ability";
