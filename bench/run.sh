@@ -188,7 +188,7 @@ read -r fd_rps fd_bad < <(run_wrk "$filesd_url/v1/files/$small_id")
 
 # --- (d) upload sessions: 5 MiB Base64 appends on one connection, and OpenAI parts (64 MiB, 4 at once) --
 log "upload sessions: appends (5 MiB chunks) and parts (64 MiB, 4 in parallel)"
-read -r app_mbps parts_mbps < <(python3 "$here/sessions_client.py" "$filesd_url" "$key" "$work/big.bin" \
+read -r app_mbps parts_mbps < <(python3 "$here/sessions_client.py" "$filesd_url" "$key" "$work/big.bin" "$work" \
   2>>"$work/sessions.log" || echo "n/a n/a")
 
 # --- report --------------------------------------------------------------------------------------------

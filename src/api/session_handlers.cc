@@ -1,16 +1,18 @@
 // Upload sessions (the JSON/Base64 seed) and OpenAI Uploads (API.md section 5).
 //
 // A session is a file row with status `uploading`. Two ways to fill it, never both:
-//  * appends: PUT /v1/uploads/{id} {"data":"<base64>","offset":N}. Each append is
-//    AppendAt(blob_key, row.bytes, data) (durable: fdatasync) then a conditional UpdateFile(bytes =
-//    old + n, precondition bytes == old, status uploading). The metadata size is the truth: a crash
-//    between the two leaves a tail beyond row.bytes that readers never see (FileContent caps at
-//    row.bytes) and that the next AppendAt cuts. An acknowledged chunk therefore survives a crash.
+//  * appends: PUT /v1/uploads/{id} {"data":"<base64>","offset":N}. Each append writes its bytes
+//    after row.bytes in the blob (streamed as the body arrives, see AppendConsumer), makes them
+//    durable (fdatasync), then moves the size with a conditional UpdateFile(bytes = old + n,
+//    precondition bytes == old, status uploading). The metadata size is the truth: a crash or a
+//    refusal before the update leaves a tail beyond row.bytes that readers never see (FileContent
+//    caps at row.bytes) and that the next append cuts. An acknowledged chunk survives a crash.
 //  * parts: POST /v1/uploads/{id}/parts stages each part in its own blob plus an upload_parts row;
 //    complete assembles the listed parts, in order, into a fresh blob adopted in one UpdateFile.
-// Every state change of one session (append, part registration, complete, cancel) runs under a
-// per-session mutex (striped by file id) from reading the row to writing it, so appends to one
-// session never interleave within this process; the conditional update detects anything else.
+// Only one request at a time writes a session's blob (appends, complete, cancel: the session's
+// writer slot, api/session_writers.h), and every state change of one session (append, part
+// registration, complete, cancel) runs under a per-session mutex (striped by file id) from
+// reading the row to writing it; the conditional update detects anything else.
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -32,6 +34,7 @@
 #include "api/parse/base64_chunk_reader.h"
 #include "api/parse/multipart_parser.h"
 #include "api/quota.h"
+#include "api/session_writers.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 
@@ -133,47 +136,45 @@ std::string Lower(std::string_view s) {
 
 // ---- append ----
 
-// Appends one decoded chunk to the session. Holds the session's mutex throughout.
-Result<FileRecord> AppendToSession(const Services& s, const std::string& project_id,
-                                   const std::string& id, const ChunkBody& chunk) {
-  AppendableBlobs* appendable = s.blobs->appendable();
-  if (appendable == nullptr) {
-    return Unavailable("the blob store cannot append in place", "appends_unsupported");
-  }
-  std::lock_guard<std::mutex> lock(SessionMutex(id));
-  const int64_t now = s.clock->NowSeconds();
-  FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
-  if (f.status != FileStatus::kUploading) return SessionClosed(id);
-  if (chunk.offset && *chunk.offset != f.bytes) {
-    return Conflict("offset " + std::to_string(*chunk.offset) + " does not match the current size " +
-                        std::to_string(f.bytes) + " of upload " + id,
+// How long an append, complete or cancel waits for another writer of the session to finish.
+constexpr auto kWriterWait = std::chrono::seconds(30);
+
+Status SessionBusy(const std::string& id) {
+  return Conflict("another append to upload " + id + " is still running; retry when it has ended",
+                  "upload_busy");
+}
+
+// Whether `n` more bytes, offered with the client's `offset`, may be appended to the session `f`.
+Status CheckAppend(const Services& s, const std::string& project_id, const FileRecord& f,
+                   const std::optional<uint64_t>& offset, uint64_t n, int64_t now) {
+  if (f.status != FileStatus::kUploading) return SessionClosed(f.id);
+  if (offset && *offset != f.bytes) {
+    return Conflict("offset " + std::to_string(*offset) + " does not match the current size " +
+                        std::to_string(f.bytes) + " of upload " + f.id,
                     "offset_mismatch")
         .WithParam("offset");
   }
   if (f.bytes == 0) {
     // Parts are accepted only while bytes == 0, so only then can the session be in parts mode.
-    FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, s.meta->ListUploadParts(id));
+    FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, s.meta->ListUploadParts(f.id));
     if (!parts.empty()) return ModesMixed();
   }
-  if (f.bytes + chunk.data.size() > s.options.max_file_bytes) {
+  if (f.bytes + n > s.options.max_file_bytes) {
     return PayloadTooLarge("the upload would exceed the file size limit of " +
                                std::to_string(s.options.max_file_bytes) + " bytes",
                            "file_too_large");
   }
-  if (chunk.data.empty()) return f;
-  // Quotas: refused before the chunk is stored; UpdateFile applies them again atomically.
+  if (n == 0) return Status::Ok();
+  // Quotas, before the bytes count; UpdateFile applies them again atomically.
   FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
-  FILESD_RETURN_IF_ERROR(quota.CheckGrowth(chunk.data.size()));
-  auto size = appendable->AppendAt(f.blob_key, f.bytes, chunk.data);
-  if (!size.ok()) {
-    if (size.status().code() == StatusCode::kConflict) {
-      return Internal("upload content is shorter than its recorded size: " +
-                      size.status().message());
-    }
-    return std::move(size).TakeStatus();
-  }
+  return quota.CheckGrowth(n);
+}
+
+// The blob holds `new_size` durable bytes: moves the session's recorded size there.
+Result<FileRecord> RecordAppend(const Services& s, const FileRecord& f, uint64_t new_size,
+                                int64_t now) {
   FileRecord updated = f;
-  updated.bytes = *size;
+  updated.bytes = new_size;
   updated.updated_at = now;
   FilePrecondition expect;
   expect.status = FileStatus::kUploading;
@@ -183,6 +184,40 @@ Result<FileRecord> AppendToSession(const Services& s, const std::string& project
   return updated;
 }
 
+// A store error from the blob of a session: kConflict there means the blob is shorter than the
+// recorded size, which only damage can cause.
+Status BlobFailure(Status s) {
+  if (s.code() == StatusCode::kConflict) {
+    return Internal("upload content is shorter than its recorded size: " + s.message());
+  }
+  return s;
+}
+
+// Appends one whole decoded chunk to the session (the chunk was buffered: another writer held the
+// session while it arrived).
+Result<FileRecord> AppendToSession(const Services& s, const std::string& project_id,
+                                   const std::string& id, const ChunkBody& chunk) {
+  AppendableBlobs* appendable = s.blobs->appendable();
+  if (appendable == nullptr) {
+    return Unavailable("the blob store cannot append in place", "appends_unsupported");
+  }
+  SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
+  if (!slot.held()) return SessionBusy(id);
+  std::lock_guard<std::mutex> lock(SessionMutex(id));
+  const int64_t now = s.clock->NowSeconds();
+  FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
+  FILESD_RETURN_IF_ERROR(CheckAppend(s, project_id, f, chunk.offset, chunk.data.size(), now));
+  if (chunk.data.empty()) return f;
+  auto size = appendable->AppendAt(f.blob_key, f.bytes, chunk.data);
+  if (!size.ok()) return BlobFailure(size.status());
+  return RecordAppend(s, f, *size, now);
+}
+
+// PUT /v1/uploads/{id}. When it can take the session's writer slot at its first bytes, it writes
+// the decoded bytes into the session's blob as they arrive (after the recorded size: a torn tail
+// until recorded), and at the end checks the append, syncs and records the new size: receiving,
+// decoding and writing overlap, and only the sync waits at the end. Otherwise it buffers the chunk
+// (at most 5 MiB) and appends it whole at the end, after the other writer.
 class AppendConsumer final : public BodyConsumer {
  public:
   AppendConsumer(const RequestContext& ctx)
@@ -192,25 +227,92 @@ class AppendConsumer final : public BodyConsumer {
         envelope_(ctx.envelope),
         reader_(kMaxChunkBytes) {}
 
-  Status OnData(std::string_view data) override { return reader_.Feed(data); }
+  Status OnData(std::string_view data) override {
+    if (!started_) {
+      started_ = true;
+      StartStreaming();
+    }
+    FILESD_RETURN_IF_ERROR(reader_.Feed(data));
+    if (!appender_) return Status::Ok();
+    FILESD_RETURN_IF_ERROR(WriteStreamed(reader_.decoded()));
+    reader_.ConsumeDecoded();
+    return Status::Ok();
+  }
 
   Response OnEnd() override {
     auto chunk = reader_.Finish();
     if (!chunk.ok()) return ErrorResponse(chunk.status(), envelope_);
-    auto f = AppendToSession(services_, project_id_, id_, *chunk);
+    auto f = appender_ ? FinishStreamed(*chunk)
+                       : AppendToSession(services_, project_id_, id_, *chunk);
     if (!f.ok()) return ErrorResponse(f.status(), envelope_);
     return JsonResponse(FileObject(*f, "upload"));
   }
 
-  // Nothing was written: the chunk is appended only in OnEnd().
+  // What a streamed append wrote is a torn tail beyond the recorded size: dropping the appender
+  // and the slot is all there is to undo.
   void OnAbort() override {}
 
  private:
+  // Takes the writer slot and opens the blob at the recorded size, if the session is open and in
+  // appends mode; otherwise leaves the chunk to be buffered (the end reports any error).
+  void StartStreaming() {
+    AppendableBlobs* appendable = services_.blobs->appendable();
+    if (appendable == nullptr) return;
+    SessionWriters::Slot slot = SessionWriters::Instance().TryAcquire(id_);
+    if (!slot.held()) return;
+    const int64_t now = services_.clock->NowSeconds();
+    auto f = LoadSession(services_, project_id_, id_, now);
+    if (!f.ok() || !CheckAppend(services_, project_id_, *f, std::nullopt, 0, now).ok()) return;
+    auto quota = LoadQuotaState(services_, project_id_, now);
+    if (!quota.ok()) return;
+    auto appender = appendable->StartAppend(f->blob_key, f->bytes);
+    if (!appender.ok()) return;
+    slot_ = std::move(slot);
+    start_ = std::move(f).value();
+    quota_ = std::move(quota).value();
+    appender_ = std::move(appender).value();
+  }
+
+  // Streams decoded bytes, refusing as soon as a limit is passed.
+  Status WriteStreamed(std::string_view bytes) {
+    if (bytes.empty()) return Status::Ok();
+    written_ += bytes.size();
+    if (start_->bytes + written_ > services_.options.max_file_bytes) {
+      return PayloadTooLarge("the upload would exceed the file size limit of " +
+                                 std::to_string(services_.options.max_file_bytes) + " bytes",
+                             "file_too_large");
+    }
+    FILESD_RETURN_IF_ERROR(quota_->CheckGrowth(written_));
+    return BlobFailure(appender_->Write(bytes));
+  }
+
+  Result<FileRecord> FinishStreamed(const ChunkBody& rest) {
+    FILESD_RETURN_IF_ERROR(WriteStreamed(rest.data));  // bytes not consumed yet, if any
+    std::lock_guard<std::mutex> lock(SessionMutex(id_));
+    const int64_t now = services_.clock->NowSeconds();
+    FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(services_, project_id_, id_, now));
+    // This request holds the session's writer slot, so the size cannot have moved; the check
+    // is the conditional update's anyway.
+    if (f.bytes != start_->bytes) return MapUpdateConflict(Conflict("size moved"));
+    FILESD_RETURN_IF_ERROR(CheckAppend(services_, project_id_, f, rest.offset, written_, now));
+    if (written_ == 0) return f;
+    auto size = appender_->Sync();
+    if (!size.ok()) return BlobFailure(size.status());
+    return RecordAppend(services_, f, *size, now);
+  }
+
   const Services& services_;
   std::string project_id_;
   std::string id_;
   ErrorEnvelope envelope_;
   Base64ChunkReader reader_;
+  bool started_ = false;
+  // Streaming state, set when the slot was taken at the first bytes.
+  SessionWriters::Slot slot_;
+  std::optional<FileRecord> start_;  // the session as it was then
+  std::optional<QuotaState> quota_;
+  std::unique_ptr<BlobAppender> appender_;
+  uint64_t written_ = 0;
 };
 
 // ---- parts ----
@@ -372,6 +474,8 @@ Status StreamBlob(const Services& s, const std::string& key, uint64_t size, Sha2
 
 Result<FileRecord> CompleteSession(const Services& s, const std::string& project_id,
                                    const std::string& id, const CompleteRequest& req) {
+  SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
+  if (!slot.held()) return SessionBusy(id);
   std::lock_guard<std::mutex> lock(SessionMutex(id));
   const int64_t now = s.clock->NowSeconds();
   FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
@@ -491,6 +595,8 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
 
 Result<FileRecord> CancelSession(const Services& s, const std::string& project_id,
                                  const std::string& id) {
+  SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
+  if (!slot.held()) return SessionBusy(id);
   std::lock_guard<std::mutex> lock(SessionMutex(id));
   const int64_t now = s.clock->NowSeconds();
   FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));

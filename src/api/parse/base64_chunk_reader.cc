@@ -1,5 +1,6 @@
 #include "api/parse/base64_chunk_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -39,7 +40,7 @@ Status Base64ChunkReader::Fail(Status s) {
 
 Status Base64ChunkReader::FlushQuantum(bool final) {
   if (quantum_len_ == 4) {
-    if (out_.data.size() + 3 > max_decoded_bytes_) {
+    if (decoded_size() + 3 > max_decoded_bytes_) {
       return PayloadTooLarge("chunk is larger than " + std::to_string(max_decoded_bytes_) +
                                  " bytes after Base64 decoding",
                              "chunk_too_large");
@@ -61,7 +62,7 @@ Status Base64ChunkReader::FlushQuantum(bool final) {
     return Malformed("data is not valid Base64 (wrong padding)");
   }
   const size_t n = quantum_len_ == 2 ? 1 : 2;
-  if (out_.data.size() + n > max_decoded_bytes_) {
+  if (decoded_size() + n > max_decoded_bytes_) {
     return PayloadTooLarge("chunk is larger than " + std::to_string(max_decoded_bytes_) +
                                " bytes after Base64 decoding",
                            "chunk_too_large");
@@ -209,20 +210,28 @@ Status Base64ChunkReader::Feed(std::string_view piece) {
         }
         break;
       case State::kInData: {
-        // Fast path: a run of plain Base64 symbols.
-        while (p < end && quantum_len_ == 0 && !data_padding_ && end - p >= 4) {
-          const int8_t a = kSymbol[static_cast<unsigned char>(p[0])];
-          const int8_t b = kSymbol[static_cast<unsigned char>(p[1])];
-          const int8_t d = kSymbol[static_cast<unsigned char>(p[2])];
-          const int8_t e = kSymbol[static_cast<unsigned char>(p[3])];
-          if ((a | b | d | e) < 0) break;
-          if (out_.data.size() + 3 > max_decoded_bytes_) break;  // the slow path reports it
-          const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(d) << 6) |
-                             uint32_t(e);
-          const char bytes[3] = {static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                                 static_cast<char>(v)};
-          out_.data.append(bytes, 3);
-          p += 4;
+        // Fast path: a run of plain Base64 symbols, decoded straight into the output (as many
+        // whole quanta as the input and the size limit allow; the slow path reports the limit).
+        if (quantum_len_ == 0 && !data_padding_) {
+          const size_t quanta = std::min<size_t>(static_cast<size_t>(end - p) / 4,
+                                                 (max_decoded_bytes_ - decoded_size()) / 3);
+          const size_t old_size = out_.data.size();
+          out_.data.resize(old_size + quanta * 3);
+          char* w = out_.data.data() + old_size;
+          size_t done = 0;
+          for (; done < quanta; ++done, p += 4, w += 3) {
+            const int8_t a = kSymbol[static_cast<unsigned char>(p[0])];
+            const int8_t b = kSymbol[static_cast<unsigned char>(p[1])];
+            const int8_t d = kSymbol[static_cast<unsigned char>(p[2])];
+            const int8_t e = kSymbol[static_cast<unsigned char>(p[3])];
+            if ((a | b | d | e) < 0) break;
+            const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(d) << 6) |
+                               uint32_t(e);
+            w[0] = static_cast<char>(v >> 16);
+            w[1] = static_cast<char>(v >> 8);
+            w[2] = static_cast<char>(v);
+          }
+          out_.data.resize(old_size + done * 3);
         }
         if (p == end) return Status::Ok();
         const char ch = *p;
@@ -297,6 +306,11 @@ Status Base64ChunkReader::Feed(std::string_view piece) {
     ++p;
   }
   return Status::Ok();
+}
+
+void Base64ChunkReader::ConsumeDecoded() {
+  consumed_ += out_.data.size();
+  out_.data.clear();
 }
 
 Result<ChunkBody> Base64ChunkReader::Finish() {

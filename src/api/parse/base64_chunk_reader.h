@@ -32,7 +32,13 @@ class Base64ChunkReader {
 
   // Consumes the next piece of the body. After an error, every call returns the same error.
   Status Feed(std::string_view piece);
-  // Declares the end of the body; returns the decoded chunk. REQUIRES: called once.
+  // The bytes decoded and not consumed yet; valid until the next call of any other method.
+  std::string_view decoded() const { return out_.data; }
+  // Forgets decoded() (the caller has stored it), so that a caller streaming the chunk holds only
+  // what one Feed() decodes. The bytes still count against `max_decoded_bytes`.
+  void ConsumeDecoded();
+  // Declares the end of the body; returns the offset and the decoded bytes not consumed yet.
+  // REQUIRES: called once.
   Result<ChunkBody> Finish();
 
  private:
@@ -47,7 +53,11 @@ class Base64ChunkReader {
   Status BeginValue(char c);
   Status StepSkip(char c);
 
+  // Decoded bytes so far, consumed or not.
+  size_t decoded_size() const { return consumed_ + out_.data.size(); }
+
   size_t max_decoded_bytes_;
+  size_t consumed_ = 0;
   State state_ = State::kBeforeObject;
   Status error_;
   ChunkBody out_;
