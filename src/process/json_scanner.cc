@@ -354,6 +354,14 @@ void JsonScanner::Feed(std::string_view chunk) {
       offset_ += end - i;
       i = end;
       if (i == n) break;
+    } else if (state_ == State::kNumber && (number_state_ == kNumInt || number_state_ == kNumFrac ||
+                                            number_state_ == kNumExpDigits)) {
+      // Digits that continue a number change nothing: skip the run.
+      size_t end = i;
+      while (end < n && IsDigit(d[end])) ++end;
+      offset_ += end - i;
+      i = end;
+      if (i == n) break;
     }
     Step(d[i]);
     ++i;
