@@ -353,6 +353,17 @@ int RunServe(ServeConfig config) {
   Janitor janitor(**blobs, **meta, clock, janitor_options);
   JanitorLoop janitor_loop(server, janitor, std::chrono::seconds(config.janitor_interval_seconds));
   janitor_loop.Start();
+  // Analyses a previous process left unfinished (it died during them) are run again, in the
+  // background: this process holds the data directory alone, so none of them is still running.
+  // They are at most the few that were in flight.
+  boost::asio::post(server.blocking_pool(), [&analyzer] {
+    auto resumed = analyzer.ResumeInterrupted();
+    if (!resumed.ok()) {
+      spdlog::warn("resuming interrupted analyses: {}", resumed.status().ToString());
+    } else if (*resumed > 0) {
+      spdlog::info("resumed {} analyses interrupted by the previous process", *resumed);
+    }
+  });
 
   // The first SIGINT/SIGTERM starts a graceful shutdown; later ones are ignored (the shutdown is
   // already under way), so a supervisor repeating the signal cannot turn a clean exit into a kill.

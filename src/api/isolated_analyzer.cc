@@ -125,6 +125,12 @@ Result<FileRecord> IsolatedAnalyzer::Analyze(const FileRecord& file) {
       claim.status = FileStatus::kProcessing;
       break;
   }
+  return ClaimAndRun(file, claim);
+}
+
+Result<FileRecord> IsolatedAnalyzer::ClaimAndRun(const FileRecord& file,
+                                                 const FilePrecondition& claim) {
+  const int64_t now = clock_.NowSeconds();
   FileRecord claimed = file;
   claimed.status = FileStatus::kProcessing;
   claimed.status_details.reset();
@@ -135,6 +141,30 @@ Result<FileRecord> IsolatedAnalyzer::Analyze(const FileRecord& file) {
     return s;
   }
   return Run(std::move(claimed));
+}
+
+Result<size_t> IsolatedAnalyzer::ResumeInterrupted() {
+  constexpr size_t kBatch = 100;
+  size_t resumed = 0;
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(std::vector<FileRecord> batch, meta_.ListProcessingFiles(kBatch));
+    size_t progressed = 0;
+    for (const FileRecord& f : batch) {
+      FilePrecondition claim;
+      claim.status = FileStatus::kProcessing;
+      claim.blob_key = f.blob_key;
+      claim.bytes = f.bytes;
+      auto done = ClaimAndRun(f, claim);
+      if (done.ok() && done->status != FileStatus::kProcessing) ++progressed;
+      if (!done.ok() && done.status().code() != StatusCode::kNotFound) {
+        spdlog::warn("analyzer: could not resume the analysis of {}: {}", f.id,
+                     done.status().ToString());
+      }
+      if (done.ok() || done.status().code() == StatusCode::kNotFound) ++resumed;
+    }
+    // A batch that moved nothing (a store or worker outage) would come back unchanged: stop.
+    if (batch.size() < kBatch || progressed == 0) return resumed;
+  }
 }
 
 Result<FileRecord> IsolatedAnalyzer::Run(FileRecord claimed) {

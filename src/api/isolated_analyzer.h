@@ -62,7 +62,15 @@ class IsolatedAnalyzer final : public FileAnalyzer {
   // worker cannot be started.
   Result<FileRecord> Analyze(const FileRecord& file) override;
 
+  // For start-up, while this process alone serves the data directory: analyses again every file a
+  // previous process left in `processing` (it died during the analysis), whatever its age; files
+  // that disappeared meanwhile are skipped. Returns how many were handled. Blocking.
+  Result<size_t> ResumeInterrupted();
+
  private:
+  // Claims `file` for analysis (status -> processing, if `claim` holds) and runs it; a file claimed
+  // by someone else meanwhile is returned as it now is.
+  Result<FileRecord> ClaimAndRun(const FileRecord& file, const FilePrecondition& claim);
   // The analysis itself, on the claimed row; records the outcome and returns the new row.
   Result<FileRecord> Run(FileRecord claimed);
   // Runs the worker on the content of `file`, finding or making a local path for it, and returns

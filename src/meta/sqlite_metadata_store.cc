@@ -52,6 +52,7 @@ enum class Sql : int {
   kSoftDeleteFile,
   kListPurgeable,
   kListStalePending,
+  kListProcessing,
   kPurgeFile,
   kUsage,
   kReady,
@@ -162,6 +163,10 @@ constexpr SqlText kSqlTexts[] = {
     {Sql::kListStalePending, "list stale pending files",
      "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'pending' AND created_at <= ?1 "
      "ORDER BY created_at, id LIMIT ?2"},
+    // Served by the partial index files_processing.
+    {Sql::kListProcessing, "list processing files",
+     "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'processing' "
+     "ORDER BY updated_at, id LIMIT ?1"},
     {Sql::kPurgeFile, "purge file", "DELETE FROM files WHERE id = ?1"},
     {Sql::kUsage, "usage",
      "SELECT count(*), coalesce(sum(bytes), 0) FROM files "
@@ -922,6 +927,14 @@ Result<std::vector<FileRecord>> SqliteMetadataStore::ListStalePendingFiles(int64
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListStalePending));
     stmt.Bind(1, created_before);
     stmt.Bind(2, ClampToInt64(limit));
+    return sqlite::ReadFileRows(stmt);
+  });
+}
+
+Result<std::vector<FileRecord>> SqliteMetadataStore::ListProcessingFiles(size_t limit) {
+  return Read([&](Connection& c) -> Result<std::vector<FileRecord>> {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListProcessing));
+    stmt.Bind(1, ClampToInt64(limit));
     return sqlite::ReadFileRows(stmt);
   });
 }

@@ -109,3 +109,54 @@ def test_processing_is_counted_in_metrics(server, api):
     text = requests.get(server.url + "/metrics", timeout=10).text
     counts = [l for l in text.splitlines() if l.startswith("filesd_processing_duration_seconds_count")]
     assert counts and int(float(counts[0].split()[-1])) >= 1, counts
+
+
+def test_an_analysis_cut_by_a_crash_is_resumed_at_the_next_start(server_factory, tmp_path):
+    """The server dies while a file is being analysed (here: by a worker that never answers); the
+    file is left in `processing`. The next start analyses it again, so it ends `processed`."""
+    import signal
+    import threading
+    import time
+
+    hang = tmp_path / "hanging-worker"
+    hang.write_text("#!/bin/sh\nexec sleep 20\n")
+    hang.chmod(0o755)
+    srv = server_factory({"worker-path": hang, "process-timeout": 60})
+    s = srv.session(srv.create_key("resume"))
+    t = threading.Thread(target=lambda: _quietly(lambda: upload(s, b"name,n\na,1\nb,2\n", filename="r.csv")))
+    t.start()
+    deadline = time.monotonic() + 10
+    listed = []
+    while time.monotonic() < deadline:
+        listed = s.get(s.base + "/v1/files", timeout=10).json()["data"]
+        if listed and listed[0]["status"] == "processing":
+            break
+        time.sleep(0.05)
+    assert listed and listed[0]["status"] == "processing", listed
+    fid = listed[0]["id"]
+    srv.stop(signal.SIGKILL)
+    t.join(timeout=10)
+
+    del srv.flags["worker-path"]
+    srv.start()
+    s = srv.session(s.headers["Authorization"].split()[1])
+    f = {}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        f = s.get(s.base + f"/v1/files/{fid}", timeout=10).json()
+        if f["status"] != "processing":
+            break
+        time.sleep(0.1)
+    assert f["status"] == "processed", f
+    assert f["metadata"]["row_count"] == 2, f
+    deadline = time.monotonic() + 5  # the log line follows the row's update
+    while "resumed 1 analyses" not in srv.stderr_since_start() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "resumed 1 analyses interrupted by the previous process" in srv.stderr_since_start()
+
+
+def _quietly(fn):
+    try:
+        fn()
+    except requests.RequestException:
+        pass  # the server is killed under it
