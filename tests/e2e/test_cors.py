@@ -80,7 +80,7 @@ def test_allowed_origin_on_responses_and_errors(csrv):
     assert r.headers["Access-Control-Allow-Origin"] == ALLOWED
     assert r.headers["Vary"] == "Origin"
     exposed = {h.strip().lower() for h in r.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"etag", "x-request-id", "content-disposition", "content-range"} <= exposed
+    assert {"etag", "x-request-id", "content-disposition", "content-range", "idempotent-replayed"} <= exposed
     # Errors carry the headers too, so the browser lets the page read them.
     r = requests.get(csrv.url + "/v1/files", headers={"Origin": ALLOWED}, timeout=10)
     assert r.status_code == 401
