@@ -130,7 +130,10 @@ SniffResult DecideKind(std::string_view mime, std::string_view extension) {
     decide(kind, "content");
     return r;
   }
-  if (!zip && !ole && claim && !IsTextKind(claim->kind) && mime == "application/octet-stream") {
+  // Content of no kind filesd reads (libmagic says octet-stream, or some other type; on random
+  // bytes it may match a weak signature by chance) named as a PDF, an image or a spreadsheet: the
+  // name decides, so that content which is not what it claims ends in that reader's clear error.
+  if (!zip && !ole && claim && !IsTextKind(claim->kind)) {
     decide(claim->kind, "extension");
     r.xls = claim->xls;
     return r;

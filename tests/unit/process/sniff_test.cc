@@ -28,6 +28,10 @@ TEST(SniffTest, ContentAndExtensionDecideTogether) {
   EXPECT_EQ(Decide("image/x-ms-bmp", "bmp"), "image/content+extension");
   EXPECT_EQ(Decide("application/octet-stream", "pdf"), "pdf/extension");
   EXPECT_EQ(Decide("application/octet-stream", "png"), "image/extension");
+  // A type filesd does not read (e.g. a weak libmagic match on random bytes) named .pdf: the name
+  // decides, and the PDF reader's error follows.
+  EXPECT_EQ(Decide("audio/x-mp4a-latm", "pdf"), "pdf/extension");
+  EXPECT_EQ(Decide("audio/x-mp4a-latm", "mp4"), "binary/content");
   EXPECT_EQ(Decide("application/octet-stream", "csv"), "binary/content/mismatch");
   EXPECT_EQ(Decide("application/octet-stream", "bin"), "binary/content");
   EXPECT_EQ(Decide("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
