@@ -55,13 +55,12 @@ Dispatch CreateFile(RequestContext& ctx) {
   // larger than the room left plus the framing allowance; the consumer checks the streamed bytes.
   auto quota = LoadQuotaState(ctx.services, ctx.project_id, ctx.now);
   if (!quota.ok()) return Fail(ctx, quota.status());
-  if (Status s = quota->CheckNewFile(0); !s.ok()) return Fail(ctx, s);
-  const std::optional<uint64_t> bytes_left = quota->BytesLeft();
-  if (bytes_left && ctx.head.content_length &&
-      *ctx.head.content_length > *bytes_left + opts.multipart_overhead_bytes) {
-    return Fail(ctx, quota->CheckNewFile(*ctx.head.content_length - opts.multipart_overhead_bytes));
-  }
-  auto consumer = NewMultipartUpload(ctx, bytes_left);
+  const uint64_t least_file_bytes =
+      ctx.head.content_length && *ctx.head.content_length > opts.multipart_overhead_bytes
+          ? *ctx.head.content_length - opts.multipart_overhead_bytes
+          : 0;
+  if (Status s = quota->CheckNewFile(least_file_bytes); !s.ok()) return Fail(ctx, s);
+  auto consumer = NewMultipartUpload(ctx, std::move(quota).value());
   if (!consumer.ok()) return Fail(ctx, consumer.status());
   Dispatch d;
   d.consumer = std::move(consumer).value();

@@ -74,6 +74,18 @@ void Release(MetadataStore& meta, const KeyRef& ref) {
   }
 }
 
+// Records `answer` as the answer of `ref`'s claim; if the store refuses, releases the claim, so
+// a retry runs again rather than waiting for an answer that never comes.
+void RecordAnswer(MetadataStore& meta, const KeyRef& ref, const std::string& fingerprint,
+                  const Response& answer) {
+  Status s = meta.AnswerIdempotencyKey(ref.project_id, ref.key, ref.owner, fingerprint,
+                                       static_cast<int>(answer.header.result_int()), answer.body);
+  if (s.ok()) return;
+  spdlog::warn("idempotency: could not record the answer for project {}: {}", ref.project_id,
+               s.ToString());
+  Release(meta, ref);
+}
+
 // The first request with a key: the route's own consumer, with the body also fingerprinted; the
 // answer is recorded if it is a success, the claim released otherwise.
 class OwnerConsumer final : public BodyConsumer {
@@ -103,13 +115,7 @@ class OwnerConsumer final : public BodyConsumer {
       Release(meta_, ref_);
       return r;
     }
-    if (Status s = meta_.AnswerIdempotencyKey(ref_.project_id, ref_.key, ref_.owner, *fp,
-                                              static_cast<int>(status), r.body);
-        !s.ok()) {
-      spdlog::warn("idempotency: could not record the answer for project {}: {}", ref_.project_id,
-                   s.ToString());
-      Release(meta_, ref_);
-    }
+    RecordAnswer(meta_, ref_, *fp, r);
     return r;
   }
 
@@ -173,14 +179,7 @@ class CreatedFileConsumer final : public BodyConsumer {
       Release(meta_, ref_);
       return ErrorResponse(InvalidArgument("the request body is malformed"), envelope_);
     }
-    if (Status s =
-            meta_.AnswerIdempotencyKey(ref_.project_id, ref_.key, ref_.owner, *fp,
-                                       static_cast<int>(answer_.header.result_int()), answer_.body);
-        !s.ok()) {
-      spdlog::warn("idempotency: could not record the answer for project {}: {}", ref_.project_id,
-                   s.ToString());
-      Release(meta_, ref_);
-    }
+    RecordAnswer(meta_, ref_, *fp, answer_);
     return std::move(answer_);
   }
   void OnAbort() override { Release(meta_, ref_); }

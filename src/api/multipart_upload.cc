@@ -20,9 +20,9 @@ constexpr size_t kMaxTextFieldBytes = 1024;
 class MultipartUpload final : public BodyConsumer, private MultipartHandler {
  public:
   MultipartUpload(const RequestContext& ctx, std::string boundary,
-                  std::optional<uint64_t> quota_bytes_left)
+                  QuotaState quota)
       : services_(ctx.services),
-        quota_bytes_left_(quota_bytes_left),
+        quota_(std::move(quota)),
         project_id_(ctx.project_id),
         envelope_(ctx.envelope),
         now_(ctx.now),
@@ -80,9 +80,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
                                      std::to_string(services_.options.max_file_bytes) + " bytes",
                                  "file_too_large");
         }
-        if (quota_bytes_left_ && ingest_->size_bytes() + data.size() > *quota_bytes_left_) {
-          return QuotaExceeded("the file would pass the project's storage quota");
-        }
+        FILESD_RETURN_IF_ERROR(quota_.CheckNewFile(ingest_->size_bytes() + data.size()));
         return ingest_->Append(data);
       case Field::kIgnored:
       case Field::kNone:
@@ -155,7 +153,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
   }
 
   const Services& services_;
-  std::optional<uint64_t> quota_bytes_left_;
+  const QuotaState quota_;  // at the start of the request; CreateFile checks again
   std::string project_id_;
   ErrorEnvelope envelope_;
   int64_t now_;
@@ -183,13 +181,13 @@ Response CreatedFileAnswer(const FileRecord& file) {
 }
 
 Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,
-                                                         std::optional<uint64_t> quota_bytes_left) {
+                                                         QuotaState quota) {
   auto it = ctx.head.header.find(http::field::content_type);
   if (it == ctx.head.header.end()) {
     return InvalidArgument("Content-Type must be multipart/form-data with a boundary");
   }
   FILESD_ASSIGN_OR_RETURN(std::string boundary, BoundaryFromContentType(it->value()));
-  return std::unique_ptr<BodyConsumer>(new MultipartUpload(ctx, std::move(boundary), quota_bytes_left));
+  return std::unique_ptr<BodyConsumer>(new MultipartUpload(ctx, std::move(boundary), std::move(quota)));
 }
 
 }  // namespace filesd

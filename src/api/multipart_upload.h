@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/http.h"
+#include "api/quota.h"
 #include "api/request_context.h"
 #include "meta/records.h"
 
@@ -17,11 +18,11 @@ namespace filesd {
 
 // Builds the consumer after checking the Content-Type (boundary) from the header alone.
 // kInvalidArgument if the request is not multipart/form-data with a valid boundary.
-// `quota_bytes_left`: the project's remaining byte quota (API.md section 8); the upload fails with
-// 429 storage_quota_exceeded as soon as the file part passes it (the metadata store applies the
-// quotas again when it creates the row). The file gets `ctx.reserved_file_id` if one is set.
-Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(
-    const RequestContext& ctx, std::optional<uint64_t> quota_bytes_left = std::nullopt);
+// `quota`: the project's usage and quotas at the start (API.md section 8); the upload fails with
+// 429 storage_quota_exceeded as soon as the file part passes the room left (the metadata store
+// applies the quotas again when it creates the row). The file gets `ctx.reserved_file_id` if set.
+Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,
+                                                         QuotaState quota);
 
 // The answer of POST /v1/files for the file it created: 200 with the file object.
 Response CreatedFileAnswer(const FileRecord& file);

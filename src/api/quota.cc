@@ -4,11 +4,6 @@
 
 namespace filesd {
 
-std::optional<uint64_t> QuotaState::BytesLeft() const {
-  if (!quota_bytes) return std::nullopt;
-  return *quota_bytes > usage.bytes ? *quota_bytes - usage.bytes : 0;
-}
-
 Status QuotaState::CheckNewFile(uint64_t bytes) const {
   return CheckQuota(QuotaLimits{quota_bytes, quota_files}, usage.bytes, usage.files, bytes, 1);
 }
@@ -27,10 +22,6 @@ Result<QuotaState> LoadQuotaState(const Services& services, const std::string& p
     FILESD_ASSIGN_OR_RETURN(q.usage, services.meta->GetUsage(project_id, now));
   }
   return q;
-}
-
-Status QuotaExceeded(std::string message) {
-  return Status(StatusCode::kResourceExhausted, std::move(message), "storage_quota_exceeded");
 }
 
 }  // namespace filesd

@@ -18,8 +18,6 @@ struct QuotaState {
   std::optional<uint64_t> quota_bytes;
   std::optional<uint64_t> quota_files;
 
-  // Bytes the project may still store; nullopt when it has no byte quota.
-  std::optional<uint64_t> BytesLeft() const;
   // kResourceExhausted if one more file of `bytes` bytes would pass a quota.
   Status CheckNewFile(uint64_t bytes) const;
   // kResourceExhausted if an existing file growing by `bytes` bytes would pass the byte quota.
@@ -29,8 +27,5 @@ struct QuotaState {
 // The usage and quotas of `project_id` at `now`.
 Result<QuotaState> LoadQuotaState(const Services& services, const std::string& project_id,
                                   int64_t now);
-
-// 429 storage_quota_exceeded with `message`.
-Status QuotaExceeded(std::string message);
 
 }  // namespace filesd

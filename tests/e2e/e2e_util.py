@@ -314,6 +314,19 @@ def chunked(data: bytes, size: int = 4096):
 # Assertions
 
 
+def raw_error(resp: "RawResponse"):
+    """Adapts a RawResponse (a raw-socket answer) to the checks written for requests' responses."""
+    class R:
+        status_code = resp.status
+        headers = requests.structures.CaseInsensitiveDict(resp.headers)
+        text = resp.body.decode(errors="replace")
+        request = None
+
+        def json(self):
+            return resp.json()
+    return R()
+
+
 def describe(resp) -> str:
     req = getattr(resp, "request", None)
     what = f"{req.method} {req.url}" if req is not None else "request"

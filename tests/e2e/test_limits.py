@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from e2e_util import (RawConn, assert_openai_error, chunked, multipart_body, new_boundary, request_head,
-                      sha256_hex, unique_project, upload_ok, upload_parts)
+from e2e_util import (RawConn, assert_openai_error, chunked, multipart_body, new_boundary, raw_error,
+                      request_head, sha256_hex, unique_project, upload_ok, upload_parts)
 
 MAX_FILE = 1 << 20
 LIMITED_FLAGS = {
@@ -77,19 +77,6 @@ def upload_head(key, length=None, boundary="b", chunked_body=False, expect=False
         h["Expect"] = "100-continue"
     h.update(extra or {})
     return request_head("POST", "/v1/files", h)
-
-
-def raw_error(resp):
-    """Adapts a RawResponse to assert_openai_error."""
-    class R:
-        status_code = resp.status
-        headers = requests.structures.CaseInsensitiveDict(resp.headers)
-        text = resp.body.decode(errors="replace")
-        request = None
-
-        def json(self):
-            return resp.json()
-    return R()
 
 
 # ----------------------------------------------------------------------------------------------

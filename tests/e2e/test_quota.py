@@ -11,8 +11,8 @@ import os
 import pytest
 import requests
 
-from e2e_util import (RawConn, assert_openai_error, chunked, describe, multipart_body, new_boundary, request_head,
-                      unique_project, upload, upload_ok, upload_parts)
+from e2e_util import (RawConn, assert_openai_error, chunked, describe, multipart_body, new_boundary, raw_error,
+                      request_head, unique_project, upload, upload_ok, upload_parts)
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +36,6 @@ def blob_files(srv):
     for root, _dirs, names in os.walk(srv.data_dir / "blobs"):
         out += [os.path.join(root, n) for n in names]
     return sorted(out)
-
-
-def raw_error(resp):
-    class R:
-        status_code = resp.status
-        headers = requests.structures.CaseInsensitiveDict(resp.headers)
-        text = resp.body.decode(errors="replace")
-        request = None
-
-        def json(self):
-            return resp.json()
-    return R()
 
 
 def test_usage_without_quota_and_after_uploads(qsrv):
