@@ -28,7 +28,7 @@ limits='{"max_seconds":3600,"max_memory_bytes":17179869184,"max_text_bytes":6710
 
 log() { echo "process-bench: $*" >&2; }
 
-for tool in g++ python3 node npm pdftotext; do
+for tool in g++ python3 npm pdftotext; do
   command -v "$tool" >/dev/null || { log "$tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
 [ -x "$worker" ] || { log "no filesd-worker at $worker"; exit 1; }
@@ -100,19 +100,12 @@ g++ -std=c++20 -O2 -o "$work/simdjson_parse" "$here/simdjson_parse.cc" -lsimdjso
 
 duckdb_ok=1
 duckdb_note=""
-if [ ! -d "$here/node/node_modules/@duckdb/node-api" ] || [ "$here/node/package-lock.json" -nt "$here/node/node_modules" ]; then
-  log "installing @duckdb/node-api (bench/node, from the lock file)"
-  # npm ci refuses a lock that lists only this platform's optional binding; npm install from the
-  # same lock (without rewriting it) installs the locked versions.
-  if (cd "$here/node" && { npm ci --no-audit --no-fund --loglevel=error ||
-      npm install --no-save --omit-lockfile-registry-resolved --no-audit --no-fund --loglevel=error; }) \
-      >"$work/npm.log" 2>&1; then
-    touch "$here/node/node_modules"
-  else
-    duckdb_ok=0
-    duckdb_note="npm ci of @duckdb/node-api failed: $(tail -n 3 "$work/npm.log" | tr '\n' ' ')"
-  fi
+# DuckDB runs on the pinned Node of tools/node, installed with the bench packages.
+if ! "$here/../scripts/npm-install.sh" bench >"$work/npm.log" 2>&1; then
+  duckdb_ok=0
+  duckdb_note="installing @duckdb/node-api failed: $(tail -n 3 "$work/npm.log" | tr '\n' ' ')"
 fi
+node=$("$here/../scripts/node-toolchain.sh" 2>>"$work/npm.log") || node=node
 
 # --- test files, written once and read once so every reader starts from the page cache ----------------
 log "generating a ${size_mib} MiB CSV and a ${size_mib} MiB JSON file, and a ${pdf_pages}-page PDF"
@@ -139,9 +132,9 @@ for run in $(seq 1 "$runs"); do
   fd_csv_rows=$(meta_field "$work/answer.json" row_count)
   if [ "$duckdb_ok" = 1 ]; then
     log "CSV run $run/$runs: DuckDB (default threads), DuckDB (1 thread)"
-    if out=$(cd "$here/node" && node duckdb_csv.mjs "$work/data.csv" 2>>"$work/duckdb.stderr"); then
+    if out=$(cd "$here/node" && "$node" duckdb_csv.mjs "$work/data.csv" 2>>"$work/duckdb.stderr"); then
       read -r dk_rows t <<<"$out"; dk_csv+=("$t")
-      out=$(cd "$here/node" && node duckdb_csv.mjs "$work/data.csv" 1 2>>"$work/duckdb.stderr") &&
+      out=$(cd "$here/node" && "$node" duckdb_csv.mjs "$work/data.csv" 1 2>>"$work/duckdb.stderr") &&
         { read -r _ t <<<"$out"; dk1_csv+=("$t"); }
     else
       duckdb_ok=0

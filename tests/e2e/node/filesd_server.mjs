@@ -9,6 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+// The tests run on the pinned Node of tools/node (scripts/npm-install.sh installs it); on another
+// Node they fail here, loudly, rather than midway through a test.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 22) {
+  throw new Error(`the JavaScript tests need Node.js 22 (tools/node); this is ${process.version}`);
+}
 export const BIN = process.env.FILESD_BIN || path.resolve(here, '../../../build/filesd');
 
 export function freePort() {
