@@ -1,9 +1,9 @@
 #include "api/errors.h"
 
-#include "api/json_response.h"
-
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "api/json_response.h"
 
 namespace filesd {
 

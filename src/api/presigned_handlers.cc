@@ -386,7 +386,9 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
   const std::string file_id(id_v->as_string());
   // The detail names the id only when it is one (handler_util.h NoSuchFile).
   const std::string no_such_file = NoSuchFile(file_id).message();
-  if (!IsUuid(file_id)) return PresignedError(StatusCode::kNotFound, kFileNotInStorage, no_such_file);
+  if (!IsUuid(file_id)) {
+    return PresignedError(StatusCode::kNotFound, kFileNotInStorage, no_such_file);
+  }
   auto file = services.meta->GetFile(project_id, file_id, services.clock->NowSeconds());
   if (!file.ok()) {
     if (file.status().code() == StatusCode::kNotFound) {
