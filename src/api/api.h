@@ -25,8 +25,9 @@ class Api {
   // names (any method; the OpenAI envelope when it names none).
   Response RejectFromNetwork(std::string_view target, const Status& status) const;
 
-  // Adds what every response to `head` carries besides X-Request-Id (CORS headers, api/cors.h).
-  // Called by net/ just before a response is written.
+  // Adds what every response to `head` carries besides X-Request-Id (CORS headers, api/cors.h),
+  // and makes the answer to a HEAD request header-only (Response::head_only), so HEAD works
+  // wherever GET does, errors included. Called by net/ just before a response is written.
   void FinishResponse(const RequestHead& head, Response& response) const;
 
  private:

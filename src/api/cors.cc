@@ -56,9 +56,7 @@ Response CorsPreflight(const ApiOptions& options, const http::request_header<>& 
   Response r;
   r.header.result(http::status::no_content);
   if (AllowedOrigin(options, req).empty()) return r;
-  std::string allow(methods);
-  allow += ", OPTIONS";
-  r.header.set(http::field::access_control_allow_methods, allow);
+  r.header.set(http::field::access_control_allow_methods, methods);
   std::string headers = "Authorization, Content-Type, Idempotency-Key";
   if (auto it = req.find(http::field::access_control_request_headers); it != req.end()) {
     std::string_view asked = it->value();

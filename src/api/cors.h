@@ -19,8 +19,9 @@ bool CorsOriginAllowed(const ApiOptions& options, std::string_view origin);
 void AddCorsHeaders(const ApiOptions& options, const http::request_header<>& req,
                     http::response_header<>& res);
 
-// The 204 answer to a preflight OPTIONS on a route that allows `methods` (e.g. "GET, DELETE").
-// With an allowed Origin it carries Allow-Methods, Allow-Headers and Max-Age; otherwise nothing.
+// The 204 answer to a preflight OPTIONS on a path that allows `methods` (its whole list, e.g.
+// "GET, HEAD, DELETE, OPTIONS"). With an allowed Origin it carries Allow-Methods (`methods`),
+// Allow-Headers and Max-Age; otherwise nothing.
 Response CorsPreflight(const ApiOptions& options, const http::request_header<>& req,
                        std::string_view methods);
 

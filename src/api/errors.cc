@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "api/json_response.h"
+
 namespace filesd {
 
 http::status HttpStatusFor(StatusCode code) {
@@ -110,12 +112,9 @@ Status ClientVisible(const Status& status) {
 Response ErrorResponse(const Status& original, ErrorEnvelope envelope) {
   FILESD_CHECK(!original.ok());
   const Status status = ClientVisible(original);
-  Response r;
-  r.header.result(HttpStatusFor(status.code()));
-  r.header.set(http::field::content_type, "application/json");
-  r.body = boost::json::serialize(envelope == ErrorEnvelope::kPresigned ? PresignedBody(status)
-                                                                        : OpenAiBody(status));
-  return r;
+  return JsonResponse(HttpStatusFor(status.code()), envelope == ErrorEnvelope::kPresigned
+                                                        ? PresignedBody(status)
+                                                        : OpenAiBody(status));
 }
 
 }  // namespace filesd

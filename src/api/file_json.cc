@@ -41,7 +41,7 @@ boost::json::object FileObject(const FileRecord& f, std::string_view object_type
   return o;
 }
 
-std::string FileListJson(const FileList& list) {
+boost::json::object FileListObject(const FileList& list) {
   boost::json::object o;
   o["object"] = "list";
   boost::json::array data;
@@ -57,7 +57,7 @@ std::string FileListJson(const FileList& list) {
     o["first_id"] = list.files.front().id;
     o["last_id"] = list.files.back().id;
   }
-  return boost::json::serialize(o);
+  return o;
 }
 
 }  // namespace filesd

@@ -14,6 +14,6 @@ namespace filesd {
 boost::json::object FileObject(const FileRecord& file, std::string_view object_type = "file");
 
 // {"object":"list","data":[...],"total","has_more","first_id","last_id"}.
-std::string FileListJson(const FileList& list);
+boost::json::object FileListObject(const FileList& list);
 
 }  // namespace filesd

@@ -6,6 +6,7 @@
 #include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
+#include "api/json_response.h"
 #include "api/multipart_upload.h"
 #include "api/parse/byte_range.h"
 #include "api/quota.h"
@@ -95,7 +96,7 @@ Dispatch ListFiles(RequestContext& ctx) {
   }
   if (auto v = ctx.QueryValue("purpose"); v && !v->empty()) {
     if (!IsKnownPurpose(*v)) {
-      return Fail(ctx, InvalidArgument("unknown purpose: " + *v).WithParam("purpose"));
+      return Fail(ctx, UnknownPurpose());
     }
     q.purpose = *v;
   }
@@ -111,28 +112,28 @@ Dispatch ListFiles(RequestContext& ctx) {
     }
     return Fail(ctx, list.status());
   }
-  return Answer(ctx.Json(http::status::ok, FileListJson(*list)));
+  return Answer(JsonResponse(FileListObject(*list)));
 }
 
 Dispatch RetrieveFile(RequestContext& ctx) {
   auto f = LoadFile(ctx);
   if (!f.ok()) return Fail(ctx, f.status());
-  return Answer(ctx.Json(http::status::ok, boost::json::serialize(FileObject(*f))));
+  return Answer(JsonResponse(FileObject(*f)));
 }
 
 Dispatch DeleteFile(RequestContext& ctx) {
   const std::string& id = ctx.params.at(0);
-  if (!IsUuid(id)) return Fail(ctx, NotFound("No such file: " + id, "file_not_found"));
+  if (!IsUuid(id)) return Fail(ctx, NoSuchFile(id));
   Status s = ctx.services.meta->SoftDeleteFile(ctx.project_id, id, ctx.now);
   if (!s.ok()) {
-    if (s.code() == StatusCode::kNotFound) s = NotFound("No such file: " + id, "file_not_found");
+    if (s.code() == StatusCode::kNotFound) s = NoSuchFile(id);
     return Fail(ctx, s);
   }
   boost::json::object o;
   o["id"] = id;
   o["object"] = "file";
   o["deleted"] = true;
-  return Answer(ctx.Json(http::status::ok, boost::json::serialize(o)));
+  return Answer(JsonResponse(o));
 }
 
 Dispatch FileContent(RequestContext& ctx) {
@@ -148,7 +149,6 @@ Dispatch FileContent(RequestContext& ctx) {
       if (f->status == FileStatus::kUploading && f->bytes == 0) {
         Response empty;
         empty.header.result(http::status::ok);
-        empty.head_only = ctx.head.header.method() == http::verb::head;
         empty.header.set(http::field::content_type,
                          f->mime_type.empty() ? "application/octet-stream" : f->mime_type);
         return Answer(std::move(empty));
@@ -165,7 +165,6 @@ Dispatch FileContent(RequestContext& ctx) {
   const auto& req = ctx.head.header;
 
   Response r;
-  r.head_only = req.method() == http::verb::head;
   r.header.set(http::field::accept_ranges, "bytes");
   r.header.set(http::field::cache_control, "private");
   std::string etag;

@@ -12,13 +12,23 @@ Dispatch Answer(Response r) {
   return d;
 }
 
+Status NoSuchFile(std::string_view id, std::string_view param) {
+  std::string message = "No such file";
+  if (IsUuid(id)) message.append(": ").append(id);
+  return NotFound(std::move(message), "file_not_found").WithParam(std::string(param));
+}
+
+Status UnknownPurpose() {
+  return InvalidArgument("purpose must be one of assistants, batch, fine-tune, vision, user_data, "
+                         "evals")
+      .WithParam("purpose");
+}
+
 Result<FileRecord> LoadFile(const RequestContext& ctx) {
   const std::string& id = ctx.params.at(0);
-  if (!IsUuid(id)) return NotFound("No such file: " + id, "file_not_found");
+  if (!IsUuid(id)) return NoSuchFile(id);
   auto f = ctx.services.meta->GetFile(ctx.project_id, id, ctx.now);
-  if (!f.ok() && f.status().code() == StatusCode::kNotFound) {
-    return NotFound("No such file: " + id, "file_not_found");
-  }
+  if (!f.ok() && f.status().code() == StatusCode::kNotFound) return NoSuchFile(id);
   return f;
 }
 

@@ -6,8 +6,10 @@
 #include "api/analyzer.h"
 #include "api/expires_after.h"
 #include "api/file_json.h"
+#include "api/handler_util.h"
 #include "api/http_names.h"
 #include "api/ingest.h"
+#include "api/json_response.h"
 #include "api/parse/multipart_parser.h"
 #include "api/quota.h"
 #include "base/crypto.h"
@@ -119,9 +121,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
       return InvalidArgument("missing required parameter: 'purpose'").WithParam("purpose");
     }
     if (!IsKnownPurpose(*purpose_)) {
-      return InvalidArgument("purpose must be one of assistants, batch, fine-tune, vision, "
-                             "user_data, evals")
-          .WithParam("purpose");
+      return UnknownPurpose();
     }
     FILESD_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, ExpiresAt());
     FILESD_ASSIGN_OR_RETURN(BlobInfo blob, ingest_->Commit());
@@ -173,11 +173,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
 }  // namespace
 
 Response CreatedFileAnswer(const FileRecord& file) {
-  Response r;
-  r.header.result(http::status::ok);
-  r.header.set(http::field::content_type, "application/json");
-  r.body = boost::json::serialize(FileObject(file));
-  return r;
+  return JsonResponse(FileObject(file));
 }
 
 Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,

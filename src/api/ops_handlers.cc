@@ -1,30 +1,31 @@
 // Operations routes (API.md section 9): liveness, readiness, metrics. No authentication.
+#include <boost/json/object.hpp>
+
+#include "api/handler_util.h"
 #include "api/handlers.h"
+#include "api/json_response.h"
 #include "api/metrics.h"
 
 namespace filesd::handlers {
 
-Dispatch Healthz(RequestContext& ctx) {
-  Dispatch d;
-  d.response = ctx.Json(http::status::ok, R"({"status":"ok"})");
-  return d;
+Dispatch Healthz(RequestContext&) {
+  boost::json::object o;
+  o["status"] = "ok";
+  return Answer(JsonResponse(o));
 }
 
 Dispatch Readyz(RequestContext& ctx) {
-  Dispatch d;
-  Status meta = ctx.services.meta->CheckReady();
-  Status blobs = ctx.services.blobs->CheckReady();
-  if (meta.ok() && blobs.ok()) {
-    d.response = ctx.Json(http::status::ok, R"({"status":"ready"})");
-  } else {
-    std::string body = R"({"status":"unavailable","metadata_store":)";
-    body += meta.ok() ? "\"ok\"" : "\"unavailable\"";
-    body += R"(,"blob_store":)";
-    body += blobs.ok() ? "\"ok\"" : "\"unavailable\"";
-    body += "}";
-    d.response = ctx.Json(http::status::service_unavailable, std::move(body));
+  const bool meta = ctx.services.meta->CheckReady().ok();
+  const bool blobs = ctx.services.blobs->CheckReady().ok();
+  boost::json::object o;
+  if (meta && blobs) {
+    o["status"] = "ready";
+    return Answer(JsonResponse(o));
   }
-  return d;
+  o["status"] = "unavailable";
+  o["metadata_store"] = meta ? "ok" : "unavailable";
+  o["blob_store"] = blobs ? "ok" : "unavailable";
+  return Answer(JsonResponse(http::status::service_unavailable, o));
 }
 
 Dispatch MetricsText(RequestContext& ctx) {

@@ -24,6 +24,8 @@
 #include "api/http_names.h"
 #include "api/ingest.h"
 #include "api/json_body.h"
+#include "api/json_response.h"
+#include "api/parse/media_type.h"
 #include "api/quota.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
@@ -40,14 +42,6 @@ constexpr std::string_view kSupportedTypes = "CSV, Excel, PDF, images, JSON or t
 // is 30 s by default), and how often it looks.
 constexpr auto kProcessingWait = std::chrono::seconds(60);
 constexpr auto kProcessingPoll = std::chrono::milliseconds(200);
-
-Response JsonResponse(http::status status, const json::object& body) {
-  Response r;
-  r.header.result(status);
-  r.header.set(http::field::content_type, "application/json");
-  r.body = json::serialize(body);
-  return r;
-}
 
 // {"success":false,"error":<error>,"message":<message>} with the HTTP status of `code`. For the
 // failures whose short `error` text is fixed by the seeds, with a detail that helps the client.
@@ -150,9 +144,12 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
   }
   std::optional<std::string> content_type;
   if (const json::value* v = Field(body, "content_type")) {
-    if (!v->is_string() || !IsBindableContentType(v->as_string())) {
-      return ErrorResponse(InvalidArgument("content_type must be a media type of at most 255 "
-                                           "printable ASCII characters"),
+    if (!v->is_string() || !IsBindableContentType(v->as_string()) ||
+        !ParseMediaType(v->as_string())) {
+      return ErrorResponse(InvalidArgument("content_type must be a media type (type/subtype, "
+                                           "optional parameters) of at most 255 printable ASCII "
+                                           "characters")
+                               .WithParam("content_type"),
                            kEnvelope);
     }
     content_type = std::string(v->as_string());
@@ -160,9 +157,7 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
   std::string purpose = "user_data";
   if (const json::value* v = Field(body, "purpose")) {
     if (!v->is_string() || !IsKnownPurpose(v->as_string())) {
-      return ErrorResponse(InvalidArgument("purpose must be one of assistants, batch, fine-tune, "
-                                           "vision, user_data, evals"),
-                           kEnvelope);
+      return ErrorResponse(UnknownPurpose(), kEnvelope);
     }
     purpose = std::string(v->as_string());
   }
@@ -389,13 +384,15 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
   }
 
   const std::string file_id(id_v->as_string());
+  // The detail names the id only when it is one (handler_util.h NoSuchFile).
+  const std::string no_such_file = NoSuchFile(file_id).message();
   if (!IsUuid(file_id)) {
-    return PresignedError(StatusCode::kNotFound, kFileNotInStorage, "no such file: " + file_id);
+    return PresignedError(StatusCode::kNotFound, kFileNotInStorage, no_such_file);
   }
   auto file = services.meta->GetFile(project_id, file_id, services.clock->NowSeconds());
   if (!file.ok()) {
     if (file.status().code() == StatusCode::kNotFound) {
-      return PresignedError(StatusCode::kNotFound, kFileNotInStorage, "no such file: " + file_id);
+      return PresignedError(StatusCode::kNotFound, kFileNotInStorage, no_such_file);
     }
     return ErrorResponse(file.status(), kEnvelope);
   }
@@ -504,7 +501,7 @@ Dispatch PutSignedUpload(RequestContext& ctx) {
   if (auto it = header.find(http::field::content_type); it != header.end()) {
     put_type = std::string(Trim(it->value()));
   }
-  if (grant->content_type && !AsciiIEquals(put_type, *grant->content_type)) {
+  if (grant->content_type && !MediaTypeSatisfies(*grant->content_type, put_type)) {
     return Answer(
         ctx.Error(Forbidden("Content-Type does not match the type bound to this upload "
                             "URL (" +

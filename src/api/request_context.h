@@ -30,8 +30,6 @@ struct RequestContext {
 
   // The first value of query parameter `name`, if present.
   std::optional<std::string> QueryValue(std::string_view name) const;
-  // A complete JSON response.
-  Response Json(http::status status, std::string body) const;
   // A complete error response in this route's envelope.
   Response Error(const Status& status) const { return ErrorResponse(status, envelope); }
 };

@@ -1,6 +1,9 @@
 // The whole HTTP surface of filesd, one table. Begin() matches the path against it, authenticates
-// when the route needs it, and calls the handler.
+// when the route needs it, and calls the handler. The table is also the one source of what a path
+// accepts: HEAD wherever GET is (the GET route runs; FinishResponse sends its header without the
+// body), OPTIONS on every routed path (CORS preflight), and the Allow header of a 405.
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -44,7 +47,6 @@ const std::array kRoutes = {
   Route{http::verb::get,    "/v1/files/{}",           "files.retrieve",  kOpenAi, true,  handlers::RetrieveFile},
   Route{http::verb::delete_,"/v1/files/{}",           "files.delete",    kOpenAi, true,  handlers::DeleteFile},
   Route{http::verb::get,    "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
-  Route{http::verb::head,   "/v1/files/{}/content",   "files.content",   kOpenAi, true,  handlers::FileContent},
   Route{http::verb::get,    "/v1/files/{}/text",      "files.text",      kOpenAi, true,  handlers::FileText},
   Route{http::verb::get,    "/v1/usage",              "usage",           kOpenAi, true,  handlers::GetUsage},
   // Pre-signed flow (API.md section 4). The PUT carries no API key: its URL is signed.
@@ -64,7 +66,6 @@ const std::array kRoutes = {
   Route{http::verb::post,   "/uploads/{}/cancel",      "uploads.cancel",   kOpenAi, true,  handlers::CancelUploadSession},
   Route{http::verb::get,    "/files/{}",               "files.retrieve",   kOpenAi, true,  handlers::RetrieveFile},
   Route{http::verb::get,    "/files/{}/content",       "files.content",    kOpenAi, true,  handlers::FileContent},
-  Route{http::verb::head,   "/files/{}/content",       "files.content",    kOpenAi, true,  handlers::FileContent},
 };
 // clang-format on
 
@@ -125,6 +126,11 @@ std::optional<ParsedTarget> ParseTarget(std::string_view target) {
   return out;
 }
 
+// Whether `route` answers `method`: its own method, and HEAD where that is GET.
+bool Answers(const Route& route, http::verb method) {
+  return route.method == method || (method == http::verb::head && route.method == http::verb::get);
+}
+
 // Finds the route for (method, segments). `path_matched` tells a 405 from a 404.
 const Route* FindRoute(http::verb method, const std::vector<std::string>& segments,
                        std::vector<std::string>* params, bool* path_matched) {
@@ -132,21 +138,30 @@ const Route* FindRoute(http::verb method, const std::vector<std::string>& segmen
   for (const Route& r : kRoutes) {
     if (!MatchPattern(r.pattern, segments, params)) continue;
     *path_matched = true;
-    if (r.method == method) return &r;
+    if (Answers(r, method)) return &r;
   }
   return nullptr;
 }
 
-// "GET, DELETE": the methods of the routes whose pattern matches `segments`.
-std::string MethodsOf(const std::vector<std::string>& segments) {
-  std::string out;
+// "GET, HEAD, DELETE, OPTIONS": what the routes whose pattern matches `segments` answer, in table
+// order, then OPTIONS (Begin() answers it on every routed path). Empty when no route matches.
+std::string AllowedMethods(const std::vector<std::string>& segments) {
+  std::vector<http::verb> methods;
+  auto add = [&methods](http::verb m) {
+    if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+  };
   std::vector<std::string> params;
   for (const Route& r : kRoutes) {
     if (!MatchPattern(r.pattern, segments, &params)) continue;
-    const std::string_view name = http::to_string(r.method);
-    if (out.find(name) != std::string::npos) continue;
+    add(r.method);
+    if (r.method == http::verb::get) add(http::verb::head);
+  }
+  if (methods.empty()) return "";
+  add(http::verb::options);
+  std::string out;
+  for (http::verb m : methods) {
     if (!out.empty()) out += ", ";
-    out += name;
+    out += http::to_string(m);
   }
   return out;
 }
@@ -167,15 +182,20 @@ Dispatch Api::Begin(const RequestHead& head) {
   if (head.header.method() == http::verb::options && path_matched) {
     // CORS preflight (api/cors.h): no key needed; answers the methods of the route's path.
     d.route = "cors.preflight";
-    d.response = CorsPreflight(services_.options, head.header, MethodsOf(target->segments));
+    const std::string allowed = AllowedMethods(target->segments);
+    d.response = CorsPreflight(services_.options, head.header, allowed);
+    d.response->header.set(http::field::allow, allowed);
     return d;
   }
   if (route == nullptr) {
     if (path_matched) {
       d.route = "method_not_allowed";
-      Response r = ctx.Error(Status(StatusCode::kInvalidArgument, "method not allowed on this route",
+      const std::string allowed = AllowedMethods(target->segments);
+      Response r = ctx.Error(Status(StatusCode::kInvalidArgument,
+                                    "method not allowed on this path; it accepts " + allowed,
                                     "method_not_allowed"));
       r.header.result(http::status::method_not_allowed);
+      r.header.set(http::field::allow, allowed);
       d.response = std::move(r);
     } else {
       d.response = ctx.Error(NotFound("no such route", "unknown_route"));
@@ -240,20 +260,15 @@ Response Api::RejectFromNetwork(std::string_view target, const Status& status) c
 
 void Api::FinishResponse(const RequestHead& head, Response& response) const {
   AddCorsHeaders(services_.options, head.header, response.header);
+  // HEAD: whatever the answer (the GET route's, or an error), its header alone, with the length of
+  // the body it stands for.
+  if (head.header.method() == http::verb::head) response.head_only = true;
 }
 
 std::optional<std::string> RequestContext::QueryValue(std::string_view name) const {
   auto it = query.find(std::string(name));
   if (it == query.end()) return std::nullopt;
   return it->second;
-}
-
-Response RequestContext::Json(http::status status, std::string body) const {
-  Response r;
-  r.header.result(status);
-  r.header.set(http::field::content_type, "application/json");
-  r.body = std::move(body);
-  return r;
 }
 
 }  // namespace filesd

@@ -31,6 +31,7 @@
 #include "api/http_names.h"
 #include "api/ingest.h"
 #include "api/json_body.h"
+#include "api/json_response.h"
 #include "api/parse/base64_chunk_reader.h"
 #include "api/parse/multipart_parser.h"
 #include "api/quota.h"
@@ -60,16 +61,17 @@ std::mutex& SessionMutex(const std::string& file_id) {
   return stripes[std::hash<std::string>{}(file_id) % stripes.size()];
 }
 
-Response JsonResponse(const json::object& o) {
-  Response r;
-  r.header.result(http::status::ok);
-  r.header.set(http::field::content_type, "application/json");
-  r.body = json::serialize(o);
-  return r;
+// "No such upload: <id>" for a UUID, "No such upload" otherwise (handler_util.h NoSuchFile).
+Status NoSuchUpload(const std::string& id) {
+  std::string message = "No such upload";
+  if (IsUuid(id)) message += ": " + id;
+  return NotFound(std::move(message), "upload_not_found").WithParam("upload_id");
 }
 
-Status NoSuchUpload(const std::string& id) {
-  return NotFound("No such upload: " + id, "upload_not_found");
+// "part_<uuid>", the form AddUploadPart gives part ids.
+bool IsPartId(std::string_view id) {
+  constexpr std::string_view kPrefix = "part_";
+  return id.starts_with(kPrefix) && IsUuid(id.substr(kPrefix.size()));
 }
 
 Status SessionClosed(const std::string& id) {
@@ -139,8 +141,8 @@ std::string Lower(std::string_view s) {
 // How long an append, complete or cancel waits for another writer of the session to finish.
 constexpr auto kWriterWait = std::chrono::seconds(30);
 
-Status SessionBusy(const std::string& id) {
-  return Conflict("another append to upload " + id + " is still running; retry when it has ended",
+Status SessionBusy() {
+  return Conflict("another request on this upload is still running; retry when it has ended",
                   "upload_busy");
 }
 
@@ -202,7 +204,7 @@ Result<FileRecord> AppendToSession(const Services& s, const std::string& project
     return Unavailable("the blob store cannot append in place", "appends_unsupported");
   }
   SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
-  if (!slot.held()) return SessionBusy(id);
+  if (!slot.held()) return SessionBusy();
   std::lock_guard<std::mutex> lock(SessionMutex(id));
   const int64_t now = s.clock->NowSeconds();
   FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
@@ -475,7 +477,7 @@ Status StreamBlob(const Services& s, const std::string& key, uint64_t size, Sha2
 Result<FileRecord> CompleteSession(const Services& s, const std::string& project_id,
                                    const std::string& id, const CompleteRequest& req) {
   SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
-  if (!slot.held()) return SessionBusy(id);
+  if (!slot.held()) return SessionBusy();
   std::lock_guard<std::mutex> lock(SessionMutex(id));
   const int64_t now = s.clock->NowSeconds();
   FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
@@ -504,7 +506,8 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
     for (const std::string& pid : *req.part_ids) {
       auto it = by_id.find(pid);
       if (it == by_id.end()) {
-        return InvalidArgument("part " + pid + " is not a part of upload " + id)
+        return InvalidArgument(IsPartId(pid) ? "part " + pid + " is not a part of upload " + id
+                                             : "part_ids lists a value that is not a part id")
             .WithParam("part_ids");
       }
       if (!seen.insert(pid).second) {
@@ -596,7 +599,7 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
 Result<FileRecord> CancelSession(const Services& s, const std::string& project_id,
                                  const std::string& id) {
   SessionWriters::Slot slot = SessionWriters::Instance().Acquire(id, kWriterWait);
-  if (!slot.held()) return SessionBusy(id);
+  if (!slot.held()) return SessionBusy();
   std::lock_guard<std::mutex> lock(SessionMutex(id));
   const int64_t now = s.clock->NowSeconds();
   FILESD_ASSIGN_OR_RETURN(FileRecord f, LoadSession(s, project_id, id, now));
@@ -630,9 +633,7 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
   f.purpose = "user_data";
   if (const json::value* v = body.if_contains("purpose"); v != nullptr && !v->is_null()) {
     if (!v->is_string() || !IsKnownPurpose(v->as_string())) {
-      return InvalidArgument("purpose must be one of assistants, batch, fine-tune, vision, "
-                             "user_data, evals")
-          .WithParam("purpose");
+      return UnknownPurpose();
     }
     f.purpose = std::string(v->as_string());
   }

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "api/handlers.h"
+#include "api/json_response.h"
 
 namespace filesd::handlers {
 
@@ -23,7 +24,7 @@ Dispatch GetUsage(RequestContext& ctx) {
   o["files"] = usage->files;
   o["quota_bytes"] = project->quota_bytes ? boost::json::value(*project->quota_bytes) : nullptr;
   o["quota_files"] = project->quota_files ? boost::json::value(*project->quota_files) : nullptr;
-  d.response = ctx.Json(http::status::ok, boost::json::serialize(o));
+  d.response = JsonResponse(o);
   return d;
 }
 

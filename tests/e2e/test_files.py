@@ -94,4 +94,5 @@ def test_unknown_route_and_method(api):
     r = api.get(api.base + "/v1/nothing-here", timeout=10)
     assert r.status_code == 404, r.status_code
     r = api.put(api.base + "/v1/files", data=b"x", timeout=10)
-    assert r.status_code in (404, 405), r.status_code
+    assert_openai_error(r, 405, code="method_not_allowed")
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD", "POST", "OPTIONS"}

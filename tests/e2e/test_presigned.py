@@ -495,7 +495,8 @@ def test_bound_size_refuses_other_lengths(small, ssess):
 def test_bound_type_refuses_other_types(ssess):
     got = new_upload_url(ssess, "typed.csv", content_type="text/csv")
     assert got["upload_url"].count("type=") == 1
-    for ctype in ("application/pdf", "text/csv; charset=utf-8", None):
+    for ctype in ("application/pdf", "text/plain", "text/csvx", "text/csv, application/pdf", "text/csv; charset",
+                  "", None):
         body = presigned_error(put(got["upload_url"], CSV, ctype), 403)
         assert "Content-Type" in body["error"], body
     assert_still_pending(ssess, got["file_id"])
@@ -505,10 +506,36 @@ def test_bound_type_refuses_other_types(ssess):
     assert get_file(ssess, got["file_id"])["mime_type"] == "text/csv"
 
 
+@pytest.mark.parametrize("sent", ["text/csv; charset=utf-8", "TEXT/CSV; Charset=UTF-8", "text/csv ;charset=\"utf-8\"",
+                                  "Text/Csv; header=present"])
+def test_bound_type_accepts_the_same_media_type_with_parameters(ssess, sent):
+    # Only the media type is bound: parameters the binding does not name do not matter.
+    got = new_upload_url(ssess, "p.csv", content_type="text/csv")
+    r = put(got["upload_url"], CSV, sent)
+    assert r.status_code == 200, describe(r)
+
+
+def test_bound_type_with_parameters_requires_them(ssess):
+    ctype = "text/csv; charset=utf-8"
+    got = new_upload_url(ssess, "p.csv", content_type=ctype, file_size=len(CSV))
+    for other in ("text/csv", "text/csv; charset=latin1", "text/csv; header=present",
+                  "text/plain; charset=utf-8"):
+        presigned_error(put(got["upload_url"], CSV, other), 403)
+    assert_still_pending(ssess, got["file_id"])
+    # The bound parameter, in any case for charset and with extra parameters, is accepted.
+    assert put(got["upload_url"], CSV, "text/csv; header=present; charset=UTF-8").status_code == 200
+
+
 def test_bound_type_with_parameters_round_trips(ssess):
     ctype = "text/csv; charset=utf-8"
     got = new_upload_url(ssess, "p.csv", content_type=ctype, file_size=len(CSV))
     assert put(got["upload_url"], CSV, ctype).status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["csv", "text/", "text/csv; charset", "text/csv; a=\"b", "text /csv"])
+def test_content_type_to_bind_must_be_a_media_type(ssess, bad):
+    r = ssess.post(ssess.base + "/v1/files/upload-url", json={"filename": "a.csv", "content_type": bad}, timeout=10)
+    assert "content_type" in presigned_error(r, 400)["error"]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -47,6 +47,16 @@ TEST(ErrorsTest, EveryCodeHasItsHttpStatusAndOpenAiEnvelope) {
   }
 }
 
+TEST(ErrorsTest, BothEnvelopesAreOneJsonObjectEndingWithANewline) {
+  for (ErrorEnvelope envelope : {ErrorEnvelope::kOpenAi, ErrorEnvelope::kPresigned}) {
+    Response r = ErrorResponse(NotFound("No such file"), envelope);
+    ASSERT_FALSE(r.body.empty());
+    EXPECT_EQ(r.body.back(), '\n');
+    EXPECT_EQ(r.body.find('\n'), r.body.size() - 1);  // the only raw newline
+    EXPECT_TRUE(boost::json::parse(r.body).is_object());
+  }
+}
+
 TEST(ErrorsTest, ServerSideDetailIsReplacedByAFixedText) {
   Response r = ErrorResponse(Internal("open /srv/data/blobs/x failed: EIO"), ErrorEnvelope::kOpenAi);
   EXPECT_EQ(r.body.find("/srv"), std::string::npos);

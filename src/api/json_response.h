@@ -1,0 +1,21 @@
+// The one renderer of JSON response bodies. Every JSON answer of the API, results and errors of
+// both envelopes, is built here, so they all look alike: `Content-Type: application/json`, the
+// compact serialization of one object, and a final newline (so `curl -s` output ends its line and
+// the shell prompt starts on a fresh one). Idempotency replays (api/idempotency.h) send the stored
+// bytes of the first answer, so they end alike too.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "api/http.h"
+
+namespace filesd {
+
+Response JsonResponse(http::status status, const boost::json::object& body);
+
+// 200 OK.
+inline Response JsonResponse(const boost::json::object& body) {
+  return JsonResponse(http::status::ok, body);
+}
+
+}  // namespace filesd
