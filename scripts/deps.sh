@@ -70,9 +70,10 @@ echo "done"
 apt_opts=(-y --no-install-recommends -o Dpkg::Use-Pty=0 -o APT::Color=0)
 total=$($SUDO apt-get install -s "${apt_opts[@]}" "${missing[@]}" 2>>"$log" | grep -c '^Inst ' || true)
 echo "deps: apt-get install: $total packages with their dependencies (download, unpack, set up)"
+install_from=$(($(wc -l <"$log") + 1))   # count only the install's lines, not the update's
 $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}" >>"$log" 2>&1 &
 apt_pid=$!
-count() { grep -c "$1" "$log" || true; }
+count() { tail -n "+$install_from" "$log" | grep -c "$1" || true; }
 while kill -0 "$apt_pid" 2>/dev/null; do
   for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$apt_pid" 2>/dev/null && sleep 1; done
   kill -0 "$apt_pid" 2>/dev/null || break
