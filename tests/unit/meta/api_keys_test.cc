@@ -200,6 +200,7 @@ class UnreachableStore final : public MetadataStore {
   Result<Project> EnsureProject(const std::string&, int64_t) override { return Down(); }
   Result<Project> GetProjectByName(const std::string&) override { return Down(); }
   Result<Project> GetProject(const std::string&) override { return Down(); }
+  Result<std::vector<Project>> ListProjects() override { return Down(); }
   Status SetProjectQuota(const std::string&, std::optional<uint64_t>,
                          std::optional<uint64_t>) override {
     return Down();
