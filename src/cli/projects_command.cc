@@ -1,7 +1,10 @@
 #include "cli/projects_command.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
+#include <vector>
 
 #include "base/clock.h"
 #include "cli/data_dir.h"
@@ -63,18 +66,29 @@ int Show(MetadataStore& meta, const Clock& clock, const Project& project) {
   return 0;
 }
 
+// One line per project; every column as wide as its widest cell, text left-aligned, numbers right.
 int List(MetadataStore& meta, const Clock& clock) {
   auto projects = meta.ListProjects();
   if (!projects.ok()) return Fail(projects.status());
-  constexpr char kRow[] = "%-24s %-36s %10s %16s %12s %16s\n";
-  std::printf(kRow, "PROJECT", "ID", "FILES", "BYTES", "QUOTA_FILES", "QUOTA_BYTES");
+  using Row = std::array<std::string, 6>;
+  std::vector<Row> rows = {{"PROJECT", "ID", "FILES", "BYTES", "QUOTA_FILES", "QUOTA_BYTES"}};
   const int64_t now = clock.NowSeconds();
   for (const Project& p : *projects) {
     auto usage = meta.GetUsage(p.id, now);
     if (!usage.ok()) return Fail(usage.status());
-    std::printf(kRow, p.name.c_str(), p.id.c_str(), std::to_string(usage->files).c_str(),
-                std::to_string(usage->bytes).c_str(), QuotaText(p.quota_files).c_str(),
-                QuotaText(p.quota_bytes).c_str());
+    rows.push_back({p.name, p.id, std::to_string(usage->files), std::to_string(usage->bytes),
+                    QuotaText(p.quota_files), QuotaText(p.quota_bytes)});
+  }
+  std::array<int, 6> width{};
+  for (const Row& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], static_cast<int>(row[i].size()));
+    }
+  }
+  for (const Row& r : rows) {
+    std::printf("%-*s  %-*s  %*s  %*s  %*s  %*s\n", width[0], r[0].c_str(), width[1], r[1].c_str(),
+                width[2], r[2].c_str(), width[3], r[3].c_str(), width[4], r[4].c_str(), width[5],
+                r[5].c_str());
   }
   return 0;
 }
