@@ -103,7 +103,7 @@ sync
 # --- filesd --------------------------------------------------------------------------------------------
 filesd_port=$(free_port)
 mkdir -p "$work/filesd-data"
-key=$(env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" keys create --project bench --data-dir "$work/filesd-data" | tail -n 1)
+key=$(env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" keys create --project bench --data-dir "$work/filesd-data" --create-data-dir --quiet)
 env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" serve --listen "127.0.0.1:$filesd_port" \
   --data-dir "$work/filesd-data" --max-file-bytes $((size * 2)) \
   >"$work/filesd.stdout" 2>"$work/filesd.stderr" &

@@ -1,5 +1,5 @@
 // Composition root: the only place that names concrete stores. Parses the command line, wires the
-// services, and runs the server or a key-management command.
+// services, and runs the server or one of the operator's commands (src/cli).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -11,7 +11,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <csignal>
 #include <cerrno>
 #include <cstdio>
@@ -26,6 +25,11 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "blob/local_blob_store.h"
+#include "cli/data_dir.h"
+#include "cli/exit_status.h"
+#include "cli/first_key.h"
+#include "cli/keys_command.h"
+#include "cli/projects_command.h"
 #include "config/config.h"
 #include "lifecycle/janitor.h"
 #include "meta/api_keys.h"
@@ -37,23 +41,6 @@
 
 namespace filesd {
 namespace {
-
-constexpr int kExitFailure = 1;
-
-std::string DatabasePath(const std::string& data_dir) { return data_dir + "/filesd.db"; }
-
-Status EnsureDataDir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Unavailable("cannot create data directory " + dir + ": " + ec.message());
-  ::chmod(dir.c_str(), 0700);
-  return Status::Ok();
-}
-
-Result<std::unique_ptr<SqliteMetadataStore>> OpenMetadata(const std::string& data_dir) {
-  FILESD_RETURN_IF_ERROR(EnsureDataDir(data_dir));
-  return SqliteMetadataStore::Open(DatabasePath(data_dir));
-}
 
 // Holds an exclusive lock on the data directory for the life of the process, so that only one
 // server uses it at a time: what a server owns (its Idempotency-Key claims, its temporary files)
@@ -71,129 +58,6 @@ Status LockDataDirForServing(const std::string& dir) {
     return Unavailable("cannot lock " + path + ": " + std::strerror(err));
   }
   return Status::Ok();  // the descriptor stays open, and locked, until the process exits
-}
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "filesd: %s\n", s.ToString().c_str());
-  return kExitFailure;
-}
-
-std::string FormatTime(int64_t t) {
-  char buf[32];
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-int RunKeys(const KeysCommand& cmd) {
-  auto meta = OpenMetadata(cmd.data_dir);
-  if (!meta.ok()) return Fail(meta.status());
-  SystemClock clock;
-  switch (cmd.action) {
-    case KeysCommand::Action::kCreate: {
-      auto token = CreateKeyForProject(**meta, clock, cmd.project);
-      if (!token.ok()) return Fail(token.status());
-      std::printf("Created a key for project '%s'. It is shown only now; store it safely:\n%s\n",
-                  cmd.project.c_str(), token->c_str());
-      return 0;
-    }
-    case KeysCommand::Action::kList: {
-      auto keys = (*meta)->ListApiKeys();
-      if (!keys.ok()) return Fail(keys.status());
-      std::printf("%-16s %-24s %-22s %s\n", "KEY ID", "PROJECT", "CREATED", "STATE");
-      for (const ApiKeyRecord& k : *keys) {
-        auto project = (*meta)->GetProject(k.project_id);
-        std::printf("%-16s %-24s %-22s %s\n", k.key_id.c_str(),
-                    project.ok() ? project->name.c_str() : k.project_id.c_str(),
-                    FormatTime(k.created_at).c_str(),
-                    k.revoked_at ? ("revoked " + FormatTime(*k.revoked_at)).c_str() : "active");
-      }
-      return 0;
-    }
-    case KeysCommand::Action::kRevoke: {
-      Status s = (*meta)->RevokeApiKey(cmd.key_id, clock.NowSeconds());
-      if (!s.ok()) return Fail(s);
-      std::printf("Revoked key %s.\n", cmd.key_id.c_str());
-      return 0;
-    }
-  }
-  return kExitFailure;
-}
-
-// "none" -> nullopt (no quota); a decimal -> its value; anything else -> kInvalidArgument.
-Result<std::optional<uint64_t>> ParseQuota(const std::string& flag, const std::string& value) {
-  if (value == "none") return std::optional<uint64_t>();
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
-    return InvalidArgument(flag + " must be a non-negative integer or 'none', got '" + value + "'");
-  }
-  return std::optional<uint64_t>(v);
-}
-
-std::string QuotaText(const std::optional<uint64_t>& q) {
-  return q ? std::to_string(*q) : std::string("none");
-}
-
-int RunProjects(const ProjectsCommand& cmd) {
-  auto meta = OpenMetadata(cmd.data_dir);
-  if (!meta.ok()) return Fail(meta.status());
-  SystemClock clock;
-  Result<Project> project = cmd.action == ProjectsCommand::Action::kSetQuota
-                                ? (*meta)->EnsureProject(cmd.project, clock.NowSeconds())
-                                : (*meta)->GetProjectByName(cmd.project);
-  if (!project.ok()) return Fail(project.status());
-  if (cmd.action == ProjectsCommand::Action::kSetQuota) {
-    std::optional<uint64_t> bytes = project->quota_bytes;
-    std::optional<uint64_t> files = project->quota_files;
-    if (cmd.quota_bytes) {
-      auto q = ParseQuota("--bytes", *cmd.quota_bytes);
-      if (!q.ok()) return Fail(q.status());
-      bytes = *q;
-    }
-    if (cmd.quota_files) {
-      auto q = ParseQuota("--files", *cmd.quota_files);
-      if (!q.ok()) return Fail(q.status());
-      files = *q;
-    }
-    if (Status s = (*meta)->SetProjectQuota(project->id, bytes, files); !s.ok()) return Fail(s);
-    project->quota_bytes = bytes;
-    project->quota_files = files;
-  }
-  auto usage = (*meta)->GetUsage(project->id, clock.NowSeconds());
-  if (!usage.ok()) return Fail(usage.status());
-  std::printf("project      %s\nid           %s\nfiles        %llu\nbytes        %llu\n"
-              "quota_files  %s\nquota_bytes  %s\n",
-              project->name.c_str(), project->id.c_str(),
-              static_cast<unsigned long long>(usage->files),
-              static_cast<unsigned long long>(usage->bytes), QuotaText(project->quota_files).c_str(),
-              QuotaText(project->quota_bytes).c_str());
-  return 0;
-}
-
-// On the very first start there is no key at all: make one for project "default" and show it once,
-// with a command to try it.
-Status CreateFirstKeyIfNone(MetadataStore& meta, const Clock& clock, const ServeConfig& config,
-                            uint16_t port) {
-  FILESD_ASSIGN_OR_RETURN(auto keys, meta.ListApiKeys());
-  if (!keys.empty()) return Status::Ok();
-  FILESD_ASSIGN_OR_RETURN(std::string token, CreateKeyForProject(meta, clock, "default"));
-  const std::string host = config.host.find(':') != std::string::npos ? "[" + config.host + "]"
-                                                                      : config.host;
-  const std::string base = "http://" + host + ":" + std::to_string(port);
-  std::fprintf(stderr,
-               "\nfilesd: no API key existed, so one was created for project 'default'.\n"
-               "It is shown only this once; keep it:\n\n    %s\n\n"
-               "Try it:\n"
-               "    curl -s %s/v1/files -H 'Authorization: Bearer %s' \\\n"
-               "         -F purpose=user_data -F file=@README.md\n"
-               "    curl -s %s/v1/files -H 'Authorization: Bearer %s'\n\n"
-               "More keys: filesd keys create --project NAME --data-dir %s\n\n",
-               token.c_str(), base.c_str(), token.c_str(), base.c_str(), token.c_str(),
-               config.data_dir.c_str());
-  return Status::Ok();
 }
 
 // filesd-worker in the directory of the running filesd executable.

@@ -3,11 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <string_view>
 #include <iostream>
+
+#include "config/byte_size.h"
 
 namespace filesd {
 namespace {
@@ -18,6 +21,24 @@ CLI::Option* Flag(CLI::App* app, const std::string& name, T* value, const std::s
   std::string env = "FILESD_";
   for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
   return app->add_option("--" + name, *value, help)->envname(env)->capture_default_str();
+}
+
+// Adds `--name` (and FILESD_<NAME>) taking a size in bytes with an optional unit ("10MB", "8GiB";
+// config/byte_size.h), from the command line, the environment and the config file alike; the help
+// shows the default in the same form.
+CLI::Option* SizeFlag(CLI::App* app, const std::string& name, uint64_t* value,
+                      const std::string& help) {
+  const std::string shown = FormatByteSize(*value);
+  CLI::Option* opt = Flag(app, name, value, help);
+  opt->transform(CLI::Validator(
+      [](std::string& text) -> std::string {
+        Result<uint64_t> bytes = ParseByteSize(text);
+        if (!bytes.ok()) return bytes.status().message();
+        text = std::to_string(*bytes);
+        return "";
+      },
+      ""));
+  return opt->type_name("SIZE")->default_str(shown);
 }
 
 // The config file named by `serve --config FILE` / `--config=FILE`, else by FILESD_CONFIG.
@@ -78,8 +99,10 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
       ->envname("FILESD_CONFIG");
   Flag(serve_cmd, "listen", &serve.listen, "Address to listen on, HOST:PORT");
   Flag(serve_cmd, "data-dir", &serve.data_dir, "Directory for the database and file content");
-  Flag(serve_cmd, "max-file-bytes", &serve.max_file_bytes, "Largest file accepted, in bytes");
-  Flag(serve_cmd, "max-header-bytes", &serve.max_header_bytes, "Largest request header, in bytes");
+  SizeFlag(serve_cmd, "max-file-bytes", &serve.max_file_bytes,
+           "Largest file accepted (bytes, or with a unit: 10MB, 8GiB)");
+  SizeFlag(serve_cmd, "max-header-bytes", &serve.max_header_bytes,
+           "Largest request header (bytes, or with a unit: 16KiB)");
   Flag(serve_cmd, "read-timeout", &serve.read_timeout_seconds,
        "Seconds a read may make no progress before the connection is closed");
   Flag(serve_cmd, "idle-timeout", &serve.idle_timeout_seconds,
@@ -100,17 +123,17 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "access-log", &serve.access_log, "Write one JSON line per request to stdout");
   Flag(serve_cmd, "process-timeout", &serve.process_timeout_seconds,
        "Seconds one file analysis may take before its worker is killed");
-  Flag(serve_cmd, "process-memory-bytes", &serve.process_memory_bytes,
-       "Address-space limit of the analysis worker, in bytes");
+  SizeFlag(serve_cmd, "process-memory-bytes", &serve.process_memory_bytes,
+           "Address-space limit of the analysis worker (bytes, or with a unit: 2GiB)");
   Flag(serve_cmd, "max-image-pixels", &serve.max_image_pixels,
        "Images (and PDF pages rendered for OCR) with more pixels are refused before decoding");
   Flag(serve_cmd, "max-ocr-pages", &serve.max_ocr_pages,
        "PDF pages without a text layer read by OCR; later ones are skipped");
   Flag(serve_cmd, "max-json-depth", &serve.max_json_depth, "JSON nested deeper is refused");
-  Flag(serve_cmd, "max-decompressed-bytes", &serve.max_decompressed_bytes,
-       "Bytes an xlsx may expand to; a zip bomb is refused, never expanded");
-  Flag(serve_cmd, "max-text-bytes", &serve.max_text_bytes,
-       "Size cap of the text extracted for GET /v1/files/{id}/text");
+  SizeFlag(serve_cmd, "max-decompressed-bytes", &serve.max_decompressed_bytes,
+           "Bytes an xlsx may expand to; a zip bomb is refused, never expanded");
+  SizeFlag(serve_cmd, "max-text-bytes", &serve.max_text_bytes,
+           "Size cap of the text extracted for GET /v1/files/{id}/text");
   Flag(serve_cmd, "public-base-url", &serve.public_base_url,
        "Scheme, host and port that signed upload URLs start with (default http://LISTEN)");
   Flag(serve_cmd, "session-ttl", &serve.session_ttl_seconds,
@@ -131,25 +154,44 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   CLI::App* create = keys_cmd->add_subcommand("create", "Create a key; prints it as the last line");
   create->add_option("--project", keys.project, "Project the key belongs to")->required();
   Flag(create, "data-dir", &keys.data_dir, "Data directory of the server");
+  create->add_flag("--create-data-dir", keys.create_data_dir,
+                   "Create the data directory and its database if missing (before the first "
+                   "`filesd serve`)");
+  create->add_flag("--quiet,-q", keys.quiet, "Print only the key: KEY=$(filesd keys create ...)");
   CLI::App* list = keys_cmd->add_subcommand("list", "List keys (never their secrets)");
   Flag(list, "data-dir", &keys.data_dir, "Data directory of the server");
-  CLI::App* revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by its id");
-  revoke->add_option("key_id", keys.key_id, "Key id, as shown by `keys list`")->required();
+  CLI::App* revoke = keys_cmd->add_subcommand("revoke", "Revoke a key, given its id or the key");
+  revoke
+      ->add_option("key", keys.key,
+                   "Key id as shown by `keys list`, or the whole key fsd_<id>_<secret> (its secret "
+                   "must match)")
+      ->required();
   Flag(revoke, "data-dir", &keys.data_dir, "Data directory of the server");
 
   ProjectsCommand projects;
-  CLI::App* projects_cmd = app.add_subcommand("projects", "Show projects and set their quotas");
+  CLI::App* projects_cmd =
+      app.add_subcommand("projects", "List and show projects, and set their quotas");
   projects_cmd->require_subcommand(1);
   Flag(projects_cmd, "data-dir", &projects.data_dir, "Data directory of the server");
   CLI::App* set_quota = projects_cmd->add_subcommand(
       "set-quota", "Set a project's quotas (created if missing); 'none' removes one");
   set_quota->add_option("name", projects.project, "Project name")->required();
-  set_quota->add_option("--bytes", projects.quota_bytes, "Most bytes the project may store, or none");
+  set_quota->add_option("--bytes", projects.quota_bytes,
+                        "Most bytes the project may store (units allowed: 10GB, 8GiB), or none");
   set_quota->add_option("--files", projects.quota_files, "Most files the project may store, or none");
   Flag(set_quota, "data-dir", &projects.data_dir, "Data directory of the server");
+  set_quota->add_flag("--create-data-dir", projects.create_data_dir,
+                      "Create the data directory and its database if missing");
   CLI::App* show = projects_cmd->add_subcommand("show", "Show a project's usage and quotas");
   show->add_option("name", projects.project, "Project name")->required();
   Flag(show, "data-dir", &projects.data_dir, "Data directory of the server");
+  CLI::App* list_projects =
+      projects_cmd->add_subcommand("list", "List every project with its usage and quotas");
+  Flag(list_projects, "data-dir", &projects.data_dir, "Data directory of the server");
+
+  const std::string version = "filesd " FILESD_VERSION;
+  app.set_version_flag("--version", version, "Print the version and exit");
+  CLI::App* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
     // CLI11 does not read a subcommand's config file, so the file's values become the options'
@@ -157,15 +199,21 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
     if (auto path = FindConfigPath(argc, argv)) LoadConfigDefaults(*path, serve_cmd);
     app.parse(argc, argv);
   } catch (const CLI::Error& e) {
-    return app.exit(e);
+    // Help and version answer 0; every usage error (CLI11 has a code for each kind) answers 2.
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   CommandLine out;
+  if (version_cmd->parsed()) {
+    std::printf("%s\n", version.c_str());
+    return 0;
+  }
   if (serve_cmd->parsed()) {
     out.command = serve;
   } else if (projects_cmd->parsed()) {
-    projects.action = set_quota->parsed() ? ProjectsCommand::Action::kSetQuota
-                                          : ProjectsCommand::Action::kShow;
+    projects.action = set_quota->parsed()       ? ProjectsCommand::Action::kSetQuota
+                      : list_projects->parsed() ? ProjectsCommand::Action::kList
+                                                : ProjectsCommand::Action::kShow;
     out.command = projects;
   } else {
     if (create->parsed()) keys.action = KeysCommand::Action::kCreate;

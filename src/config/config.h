@@ -49,23 +49,31 @@ struct ServeConfig {
   std::vector<std::string> cors_origin_list;  // split and checked by Validate()
 };
 
+// `filesd keys create|list|revoke` and `filesd projects list|show|set-quota` work on the database
+// of an existing data directory: a directory that does not exist, or holds no filesd database, is
+// refused (a mistyped --data-dir must not create an empty database) unless `create_data_dir` is
+// set, which only `keys create` and `projects set-quota` offer (--create-data-dir).
 struct KeysCommand {
   enum class Action { kCreate, kList, kRevoke };
   Action action = Action::kList;
   std::string data_dir = "./data";
-  std::string project;  // create
-  std::string key_id;   // revoke
+  bool create_data_dir = false;  // create
+  bool quiet = false;            // create: print only the key
+  std::string project;           // create
+  std::string key;               // revoke: a key id, or the whole key fsd_<id>_<secret>
 };
 
-// `filesd projects set-quota NAME [--bytes N|none] [--files N|none]` and `projects show NAME`
-// (API.md section 8). An omitted quota flag keeps the current value; "none" removes the quota.
+// `filesd projects set-quota NAME [--bytes SIZE|none] [--files N|none]`, `projects show NAME` and
+// `projects list` (API.md section 8). An omitted quota flag keeps the current value; "none" removes
+// the quota; --bytes takes a size with an optional unit (config/byte_size.h).
 struct ProjectsCommand {
-  enum class Action { kSetQuota, kShow };
+  enum class Action { kSetQuota, kShow, kList };
   Action action = Action::kShow;
   std::string data_dir = "./data";
-  std::string project;
-  std::optional<std::string> quota_bytes;  // as given: decimal or "none"
-  std::optional<std::string> quota_files;
+  bool create_data_dir = false;            // set-quota
+  std::string project;                     // set-quota, show
+  std::optional<std::string> quota_bytes;  // as given: a size or "none"
+  std::optional<std::string> quota_files;  // as given: decimal or "none"
 };
 
 struct CommandLine {
@@ -73,7 +81,8 @@ struct CommandLine {
 };
 
 // Parses argv. Returns the command, or the process exit code when parsing already finished the
-// job (--help: 0) or failed (message printed: 2).
+// job (--help, --version, `version`: 0) or failed (message printed on stderr: 2). Flags that take
+// bytes accept sizes with units (config/byte_size.h).
 std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv);
 
 // Every problem with `config` (empty when valid); fills host/port from listen.

@@ -79,22 +79,27 @@ Result<ParsedKey> ParseApiKey(std::string_view token) {
   return ParsedKey{std::string(key_id), std::string(secret)};
 }
 
-Result<AuthContext> Authenticator::Authenticate(std::string_view token) const {
+Result<ApiKeyRecord> FindKeyByToken(MetadataStore& store, std::string_view token) {
   FILESD_ASSIGN_OR_RETURN(ParsedKey parsed, ParseApiKey(token));
   // An unknown key_id answers sooner than a wrong secret; that reveals only whether a public id
   // exists, never anything about a secret.
-  Result<ApiKeyRecord> record = store_.GetApiKey(parsed.key_id);
+  Result<ApiKeyRecord> record = store.GetApiKey(parsed.key_id);
   if (!record.ok()) {
     if (record.status().code() == StatusCode::kNotFound) return InvalidApiKeyStatus();
-    return std::move(record).TakeStatus();
+    return record;
   }
   if (!ConstantTimeEquals(HashApiKeySecret(parsed.secret), record->secret_hash)) {
     return InvalidApiKeyStatus();
   }
+  return record;
+}
+
+Result<AuthContext> Authenticator::Authenticate(std::string_view token) const {
+  FILESD_ASSIGN_OR_RETURN(ApiKeyRecord record, FindKeyByToken(store_, token));
   const int64_t now = clock_.NowSeconds();
-  if (record->revoked_at.has_value()) return InvalidApiKeyStatus();
-  if (record->expires_at.has_value() && *record->expires_at <= now) return InvalidApiKeyStatus();
-  return AuthContext{std::move(record->project_id), std::move(parsed.key_id)};
+  if (record.revoked_at.has_value()) return InvalidApiKeyStatus();
+  if (record.expires_at.has_value() && *record.expires_at <= now) return InvalidApiKeyStatus();
+  return AuthContext{std::move(record.project_id), std::move(record.key_id)};
 }
 
 Result<std::string> CreateKeyForProject(MetadataStore& store, const Clock& clock,

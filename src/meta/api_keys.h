@@ -52,6 +52,12 @@ bool IsWellFormedKeyId(std::string_view key_id);
 // The hex SHA-256 of a secret, as stored in ApiKeyRecord::secret_hash.
 std::string HashApiKeySecret(std::string_view secret);
 
+// The stored record of the key `token` names, when the token is well formed and its secret matches
+// the stored hash (compared in constant time), whatever the key's state (revoked or expired keys
+// included: see Authenticator for those checks). Otherwise InvalidApiKeyStatus(); store failures
+// other than kNotFound pass through unchanged.
+Result<ApiKeyRecord> FindKeyByToken(MetadataStore& store, std::string_view token);
+
 // The one status for every rejected token: kPermissionDenied, reason "invalid_api_key",
 // "The provided API key is invalid, inactive, or expired".
 Status InvalidApiKeyStatus();

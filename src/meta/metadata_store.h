@@ -37,6 +37,8 @@ class MetadataStore {
   // kNotFound if no such project.
   virtual Result<Project> GetProjectByName(const std::string& name) = 0;
   virtual Result<Project> GetProject(const std::string& project_id) = 0;
+  // Every project, by name.
+  virtual Result<std::vector<Project>> ListProjects() = 0;
   // Sets (or clears, with nullopt) the quotas of a project. kNotFound if no such project.
   virtual Status SetProjectQuota(const std::string& project_id, std::optional<uint64_t> quota_bytes,
                                  std::optional<uint64_t> quota_files) = 0;

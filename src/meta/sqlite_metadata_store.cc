@@ -29,6 +29,7 @@ enum class Sql : int {
   kRollback,
   kGetProjectByName,
   kGetProject,
+  kListProjects,
   kInsertProject,
   kSetProjectQuota,
   kInsertApiKey,
@@ -101,6 +102,8 @@ constexpr SqlText kSqlTexts[] = {
      "SELECT " FILESD_PROJECT_COLUMNS " FROM projects WHERE name = ?1"},
     {Sql::kGetProject, "get project",
      "SELECT " FILESD_PROJECT_COLUMNS " FROM projects WHERE id = ?1"},
+    {Sql::kListProjects, "list projects",
+     "SELECT " FILESD_PROJECT_COLUMNS " FROM projects ORDER BY name"},
     {Sql::kInsertProject, "insert project",
      "INSERT INTO projects (id, name, created_at) VALUES (?1, ?2, ?3) "
      "ON CONFLICT (name) DO NOTHING"},
@@ -591,6 +594,18 @@ Result<Project> SqliteMetadataStore::GetProjectByName(const std::string& name) {
     FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return NotFound("No such project: " + name);
     return sqlite::ReadProjectRow(stmt);
+  });
+}
+
+Result<std::vector<Project>> SqliteMetadataStore::ListProjects() {
+  return Read([&](Connection& c) -> Result<std::vector<Project>> {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(Sql::kListProjects));
+    std::vector<Project> projects;
+    while (true) {
+      FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return projects;
+      projects.push_back(sqlite::ReadProjectRow(stmt));
+    }
   });
 }
 

@@ -59,6 +59,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<Project> EnsureProject(const std::string& name, int64_t now) override;
   Result<Project> GetProjectByName(const std::string& name) override;
   Result<Project> GetProject(const std::string& project_id) override;
+  Result<std::vector<Project>> ListProjects() override;
   Status SetProjectQuota(const std::string& project_id, std::optional<uint64_t> quota_bytes,
                          std::optional<uint64_t> quota_files) override;
 

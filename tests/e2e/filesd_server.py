@@ -177,7 +177,8 @@ class Server:
         return p
 
     def create_key(self, project: str) -> str:
-        p = self.cli("keys", "create", "--project", project)
+        # Before the first start the data dir does not exist yet: ask for it to be made.
+        p = self.cli("keys", "create", "--project", project, "--create-data-dir")
         lines = [l for l in p.stdout.splitlines() if l.strip()]
         assert lines, f"keys create printed nothing:\n{p.stderr}"
         key = lines[-1].strip()

@@ -1,5 +1,6 @@
 """Operations (API.md section 9): health routes, request ids in headers and in the JSON request log,
-Prometheus metrics, the first-start key, configuration by environment, restart, graceful shutdown."""
+Prometheus metrics, no first-start key when keys exist (test_cli.py has the first key itself),
+configuration by environment, restart, graceful shutdown."""
 
 import json
 import os
@@ -102,30 +103,12 @@ def test_metrics(server, api):
     assert not re.search(UUID4_RE.pattern.strip("^$"), text), "a UUID appears in /metrics"
 
 
-def test_first_start_prints_a_default_key(server_factory):
-    srv = server_factory()
-    err = srv.stderr_text()
-    keys = set(KEY_RE.findall(err))
-    assert len(keys) == 1, f"expected one key on stderr at first start:\n{err[-2000:]}"
-    key = keys.pop()
-    assert "curl" in err, "a curl example is printed with the key"
-    assert key not in srv.stdout_text(), "stdout is for the request log"
-    r = requests.get(srv.url + "/v1/files", headers={"Authorization": f"Bearer {key}"}, timeout=5)
-    assert r.status_code == 200 and r.json()["total"] == 0
-    listing = srv.list_keys()
-    assert len(listing) == 1 and "default" in listing[0] and "active" in listing[0], listing
-    # A restart does not make another key.
-    assert srv.stop() == 0
-    srv.start()
-    assert len(KEY_RE.findall(srv.stderr_since_start())) == 0
-    assert len(srv.list_keys()) == 1
-
-
 def test_no_default_key_when_keys_exist(server_factory):
     srv = server_factory(start=False)
     key = srv.create_key("ops")
     srv.start()
     assert not KEY_RE.findall(srv.stderr_text()), "a key existed: no default key should be made"
+    assert not (srv.data_dir / "initial-api-key").exists()
     assert requests.get(srv.url + "/v1/files", headers={"Authorization": f"Bearer {key}"}, timeout=5).status_code == 200
 
 

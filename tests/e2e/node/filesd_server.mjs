@@ -46,7 +46,9 @@ export class Filesd {
   }
 
   createKey(project) {
-    const lines = this.cli('keys', 'create', '--project', project).split('\n').filter((l) => l.trim());
+    // Before the first start the data dir does not exist yet: ask for it to be made.
+    const lines = this.cli('keys', 'create', '--project', project, '--create-data-dir')
+      .split('\n').filter((l) => l.trim());
     const key = lines.at(-1).trim();
     assert.match(key, /^fsd_[A-Za-z0-9]+_[A-Za-z0-9_-]+$/);
     return key;

@@ -181,6 +181,37 @@ TEST_F(AuthenticatorTest, RevokedKeysAreRefused) {
   ExpectInvalidKey(auth.Authenticate(token).status());
 }
 
+// What `filesd keys revoke fsd_...` relies on: the key a token names, only when its secret matches,
+// revoked or not.
+TEST_F(AuthenticatorTest, FindKeyByTokenNeedsTheMatchingSecretButNotAnActiveKey) {
+  META_ASSIGN_OR_FAIL(std::string token, CreateKeyForProject(*store_, clock_, "alpha"));
+  META_ASSIGN_OR_FAIL(ApiKeyRecord found, FindKeyByToken(*store_, token));
+  EXPECT_EQ(found.key_id, token.substr(4, 12));
+  std::string wrong_secret = token;
+  wrong_secret[30] = wrong_secret[30] == 'A' ? 'B' : 'A';
+  ExpectInvalidKey(FindKeyByToken(*store_, wrong_secret).status());
+  ExpectInvalidKey(FindKeyByToken(*store_, GenerateApiKey().token).status());
+  ExpectInvalidKey(FindKeyByToken(*store_, token.substr(4, 12)).status());
+  META_ASSERT_OK(store_->RevokeApiKey(found.key_id, kNow));
+  META_ASSIGN_OR_FAIL(ApiKeyRecord revoked, FindKeyByToken(*store_, token));
+  EXPECT_TRUE(revoked.revoked_at.has_value());
+}
+
+TEST_F(AuthenticatorTest, ListProjectsListsEveryProjectByName) {
+  META_ASSERT_OK(store_->EnsureProject("beta", kNow));
+  META_ASSERT_OK(store_->EnsureProject("alpha", kNow));
+  META_ASSIGN_OR_FAIL(Project alpha, store_->GetProjectByName("alpha"));
+  META_ASSERT_OK(store_->SetProjectQuota(alpha.id, 1000, 3));
+  META_ASSIGN_OR_FAIL(std::vector<Project> projects, store_->ListProjects());
+  ASSERT_EQ(projects.size(), 2u);
+  EXPECT_EQ(projects[0].name, "alpha");
+  EXPECT_EQ(projects[0].id, alpha.id);
+  EXPECT_EQ(projects[0].quota_bytes, std::optional<uint64_t>(1000));
+  EXPECT_EQ(projects[0].quota_files, std::optional<uint64_t>(3));
+  EXPECT_EQ(projects[1].name, "beta");
+  EXPECT_FALSE(projects[1].quota_bytes.has_value());
+}
+
 TEST_F(AuthenticatorTest, ExpiredKeysAreRefusedFromTheirExpiryOn) {
   META_ASSIGN_OR_FAIL(Project p, store_->EnsureProject("alpha", kNow));
   const GeneratedKey key = GenerateApiKey();
@@ -200,6 +231,7 @@ class UnreachableStore final : public MetadataStore {
   Result<Project> EnsureProject(const std::string&, int64_t) override { return Down(); }
   Result<Project> GetProjectByName(const std::string&) override { return Down(); }
   Result<Project> GetProject(const std::string&) override { return Down(); }
+  Result<std::vector<Project>> ListProjects() override { return Down(); }
   Status SetProjectQuota(const std::string&, std::optional<uint64_t>,
                          std::optional<uint64_t>) override {
     return Down();
