@@ -28,7 +28,13 @@ def readme_blocks() -> list[str]:
 def test_readme_has_runnable_blocks():
     blocks = readme_blocks()
     assert len(blocks) >= 5, "the README's shell blocks were not found"
-    assert all("$ID" not in b.replace("$FILE_ID", "") for b in blocks), "a block uses an unset $ID"
+    # Every variable the blocks read was set earlier in them (BASE is set by the first one too).
+    script = "\n".join(blocks)
+    first_set = {}
+    for m in re.finditer(r"^\s*([A-Z_][A-Z0-9_]*)=", script, re.M):
+        first_set.setdefault(m.group(1), m.start())
+    for m in re.finditer(r"\$\{?([A-Z_][A-Z0-9_]*)", script):
+        assert first_set.get(m.group(1), len(script)) < m.start(), f"${m.group(1)} is read before it is set"
 
 
 def test_readme_shell_blocks_run_as_written(server_factory, tmp_path):
