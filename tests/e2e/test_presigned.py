@@ -171,6 +171,14 @@ def test_bad_filenames_are_400(api, filename):
     assert api.get(api.base + "/v1/files", timeout=10).json()["total"] == 0
 
 
+def test_backslashes_and_quotes_are_part_of_a_filename(api):
+    # Only '/' separates paths; the name is never a path here (content is stored under the file id).
+    name = 'back\\slash "q".csv'
+    got = new_upload_url(api, name)
+    assert got["storage_path"] == f"files/{got['file_id']}.csv", got
+    assert get_file(api, got["file_id"])["filename"] == name
+
+
 def test_filename_of_255_bytes_is_accepted(api):
     name = "é" * 125 + "x.csv"  # 250 + 5 bytes of UTF-8
     assert len(name.encode()) == 255
