@@ -13,10 +13,10 @@ boost::json::value OrNull(const std::optional<T>& v) {
 
 }  // namespace
 
-boost::json::object FileObject(const FileRecord& f, std::string_view object_type) {
+boost::json::object FileObject(const FileRecord& f) {
   boost::json::object o;
   o["id"] = f.id;
-  o["object"] = object_type;
+  o["object"] = "file";
   o["bytes"] = f.bytes;
   o["created_at"] = f.created_at;
   o["updated_at"] = f.updated_at;
@@ -38,6 +38,31 @@ boost::json::object FileObject(const FileRecord& f, std::string_view object_type
     o["metadata"] = nullptr;
   }
   o["processing_summary"] = OrNull(f.processing_summary);
+  return o;
+}
+
+boost::json::object UploadObject(const FileRecord& f, int64_t now) {
+  const char* status = "completed";
+  if (f.deleted_at) {
+    status = "cancelled";
+  } else if (f.status == FileStatus::kUploading) {
+    status = f.expires_at && *f.expires_at <= now ? "expired" : "pending";
+  }
+  boost::json::object o;
+  o["id"] = f.id;
+  o["object"] = "upload";
+  o["bytes"] = f.bytes;
+  o["created_at"] = f.created_at;
+  o["updated_at"] = f.updated_at;
+  o["expires_at"] = OrNull(f.expires_at);
+  o["filename"] = f.filename;
+  o["purpose"] = f.purpose;
+  o["status"] = status;
+  o["mime_type"] = f.mime_type;
+  o["file_id"] = f.id;
+  o["size"] = f.bytes;
+  o["file"] = status == std::string_view("completed") ? boost::json::value(FileObject(f))
+                                                      : boost::json::value(nullptr);
   return o;
 }
 

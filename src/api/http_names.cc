@@ -9,7 +9,7 @@ namespace {
 
 bool IsPlainAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%';
   });
 }
 
@@ -97,7 +97,7 @@ Status ValidateFilename(std::string_view filename, std::string_view field) {
     if (c < 0x20 || c == 0x7f) {
       return InvalidArgument(f + " contains a control character").WithParam(f);
     }
-    if (c == '/' || c == '\\') {
+    if (c == '/') {
       return InvalidArgument(f + " must not contain a path separator").WithParam(f);
     }
     const size_t n = Utf8SequenceLength(filename, i);
@@ -108,7 +108,7 @@ Status ValidateFilename(std::string_view filename, std::string_view field) {
 }
 
 std::string_view BaseName(std::string_view filename) {
-  const size_t slash = filename.find_last_of("/\\");
+  const size_t slash = filename.rfind('/');
   return slash == std::string_view::npos ? filename : filename.substr(slash + 1);
 }
 

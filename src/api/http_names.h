@@ -10,17 +10,20 @@
 namespace filesd {
 
 // `attachment; filename="<ASCII fallback>"` plus `; filename*=UTF-8''<percent-encoded>` whenever the
-// name is not plain printable ASCII without quotes or backslashes.
+// name is not plain printable ASCII without quotes, backslashes or '%' (some browsers percent-decode
+// filename=, so a name with '%' gets the exact filename* too).
 std::string ContentDispositionAttachment(std::string_view filename);
 
 // A media type for a filename's extension (case-insensitive), or "application/octet-stream".
 std::string MediaTypeForFilename(std::string_view filename);
 
-// Checks a client filename: 1..255 bytes, valid UTF-8, no NUL or other control character, no '/'
-// or '\\'. kInvalidArgument naming `field` otherwise.
+// Checks a client filename: 1..255 bytes, valid UTF-8, no NUL or other control character, no '/'.
+// A backslash is an ordinary byte of a name (it is one on POSIX, and filenames never become paths
+// here: content is stored under the file id). kInvalidArgument naming `field` otherwise.
 Status ValidateFilename(std::string_view filename, std::string_view field);
 
-// The last path component of a name a browser or SDK may have sent with directories.
+// The part after the last '/' of a name a client may have sent with directories. A backslash is
+// kept: it is part of the name (curl, browsers and SDKs send it as is).
 std::string_view BaseName(std::string_view filename);
 
 }  // namespace filesd

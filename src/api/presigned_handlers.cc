@@ -307,8 +307,63 @@ class SignedPutConsumer final : public BodyConsumer {
 // ------------------------------------------------------------------------------------------------
 // POST /v1/files/confirm-upload
 
+// A confirmation refused for what the file is (400 `Invalid file type`, `File too large`). The
+// refusal is recorded on the file, so that its state says what the answer said: status error,
+// status_details "<error>: <message>" (the answer's words), no metadata. The file stays stored,
+// listed and counted in usage until it is deleted; confirming it again answers the same 400.
+struct Refusal {
+  std::string_view error;
+  std::string message;
+};
+constexpr std::string_view kRefusalErrors[] = {"Invalid file type", "File too large"};
+
+Refusal InvalidFileType() {
+  return {kRefusalErrors[0],
+          "the content is not a supported type (" + std::string(kSupportedTypes) + ")"};
+}
+
+Refusal FileTooLarge(uint64_t limit) {
+  return {kRefusalErrors[1], "the file is over the limit of " + std::to_string(limit) + " bytes"};
+}
+
+std::string RefusalDetails(const Refusal& r) { return std::string(r.error) + ": " + r.message; }
+
+// The refusal recorded on `f` by RecordRefusal, if any.
+std::optional<Refusal> RecordedRefusal(const FileRecord& f) {
+  if (f.status != FileStatus::kError || !f.status_details) return std::nullopt;
+  const std::string_view details = *f.status_details;
+  for (std::string_view error : kRefusalErrors) {
+    if (details.size() > error.size() + 2 && details.starts_with(error) &&
+        details.substr(error.size(), 2) == ": ") {
+      return Refusal{error, std::string(details.substr(error.size() + 2))};
+    }
+  }
+  return std::nullopt;
+}
+
+// Moves `f` (as read, in status uploaded or processed) to status error with the refusal.
+Result<FileRecord> RecordRefusal(const Services& services, const FileRecord& f,
+                                 const Refusal& refusal) {
+  const int64_t now = services.clock->NowSeconds();
+  FileRecord refused = f;
+  refused.status = FileStatus::kError;
+  refused.status_details = RefusalDetails(refusal);
+  refused.metadata_json.reset();
+  refused.processing_summary.reset();
+  refused.processed_at.reset();
+  refused.updated_at = now;
+  FilePrecondition expect;
+  expect.status = f.status;
+  expect.blob_key = f.blob_key;
+  FILESD_RETURN_IF_ERROR(services.meta->UpdateFile(refused, expect, now));
+  return refused;
+}
+
 // The answer for a file the analyzer is done with (or could not finish).
 Response ConfirmAnswer(const FileRecord& f) {
+  if (std::optional<Refusal> refusal = RecordedRefusal(f)) {
+    return PresignedError(StatusCode::kInvalidArgument, refusal->error, refusal->message);
+  }
   switch (f.status) {
     case FileStatus::kError:
       return PresignedError(StatusCode::kInternal, "Processing failed",
@@ -322,11 +377,6 @@ Response ConfirmAnswer(const FileRecord& f) {
     case FileStatus::kUploaded:  // no analyzer is wired: nothing to report yet
     case FileStatus::kProcessed:
       break;
-  }
-  if (f.status == FileStatus::kProcessed && MetadataType(f) == "binary") {
-    return PresignedError(
-        StatusCode::kInvalidArgument, "Invalid file type",
-        "the content is not a supported type (" + std::string(kSupportedTypes) + ")");
   }
   json::object o;
   o["success"] = true;
@@ -344,6 +394,22 @@ Response ConfirmAnswer(const FileRecord& f) {
   o["processing_summary"] =
       f.processing_summary ? json::value(*f.processing_summary) : json::value(nullptr);
   return JsonResponse(http::status::ok, o);
+}
+
+// Records the refusal on `f` and answers it; when the file changed meanwhile, answers what it is now.
+Response AnswerRefusal(const Services& services, const FileRecord& f, const Refusal& refusal) {
+  auto refused = RecordRefusal(services, f, refusal);
+  if (refused.ok()) return ConfirmAnswer(*refused);
+  switch (refused.status().code()) {
+    case StatusCode::kNotFound:
+      return PresignedError(StatusCode::kNotFound, kFileNotInStorage,
+                            "the file was deleted meanwhile");
+    case StatusCode::kConflict:
+      return PresignedError(StatusCode::kConflict, "File is being processed",
+                            "the file changed meanwhile; retry the confirmation");
+    default:
+      return ErrorResponse(refused.status(), ErrorEnvelope::kPresigned);
+  }
 }
 
 Response ConfirmUploadFromBody(const Services& services, const std::string& project_id,
@@ -408,16 +474,16 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
                               " but the uploaded content has " + std::to_string(file->bytes) +
                               " bytes");
   }
-  if (file->bytes > services.options.max_file_bytes) {
-    return PresignedError(StatusCode::kInvalidArgument, "File too large",
-                          "the file is over the limit of " +
-                              std::to_string(services.options.max_file_bytes) + " bytes");
-  }
   if (sha256 && !(file->sha256 && AsciiIEquals(*sha256, *file->sha256))) {
     return PresignedError(StatusCode::kInvalidArgument, "Checksum mismatch",
                           "sha256 does not match the digest of the uploaded content");
   }
   FileRecord done = *file;
+  // Over the limit (lowered since the upload): refused before it is analysed. A file already
+  // confirmed keeps its result.
+  if (done.status == FileStatus::kUploaded && done.bytes > services.options.max_file_bytes) {
+    return AnswerRefusal(services, done, FileTooLarge(services.options.max_file_bytes));
+  }
   if (expires_after_seconds) {
     const int64_t now = services.clock->NowSeconds();
     auto at = ExpiryFromCreation(done.created_at, *expires_after_seconds, now);
@@ -464,6 +530,17 @@ Response ConfirmUploadFromBody(const Services& services, const std::string& proj
       return ErrorResponse(again.status(), kEnvelope);
     }
     done = std::move(again).value();
+  }
+  // An unsupported type is known once analysed (any type is stored and analysed; this flow accepts
+  // only the supported ones). The refusal is recorded on a file this flow analysed (here or in a
+  // concurrent confirm); a file that arrived processed by another flow (POST /v1/files accepts any
+  // type) is refused all the same, but keeps its state.
+  if (done.status == FileStatus::kProcessed && MetadataType(done) == "binary") {
+    const Refusal refusal = InvalidFileType();
+    if (file->status != FileStatus::kUploaded && file->status != FileStatus::kProcessing) {
+      return PresignedError(StatusCode::kInvalidArgument, refusal.error, refusal.message);
+    }
+    return AnswerRefusal(services, done, refusal);
   }
   return ConfirmAnswer(done);
 }

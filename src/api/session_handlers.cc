@@ -247,7 +247,8 @@ class AppendConsumer final : public BodyConsumer {
     auto f = appender_ ? FinishStreamed(*chunk)
                        : AppendToSession(services_, project_id_, id_, *chunk);
     if (!f.ok()) return ErrorResponse(f.status(), envelope_);
-    return JsonResponse(FileObject(*f, "upload"));
+    // The seed's append answer: the file object with the new total `size` (API.md section 5).
+    return JsonResponse(FileObject(*f));
   }
 
   // What a streamed append wrote is a torn tail beyond the recorded size: dropping the appender
@@ -615,6 +616,7 @@ Result<FileRecord> CancelSession(const Services& s, const std::string& project_i
     if (all_deleted) (void)s.meta->DeleteUploadParts(id);
   }
   f.updated_at = now;
+  f.deleted_at = now;
   return f;
 }
 
@@ -690,7 +692,7 @@ Dispatch CreateUploadSession(RequestContext& ctx) {
                                 envelope = ctx.envelope](const json::object& body) {
     auto f = CreateSession(s, project_id, now, body);
     if (!f.ok()) return ErrorResponse(f.status(), envelope);
-    return JsonResponse(FileObject(*f, "upload"));
+    return JsonResponse(UploadObject(*f, now));
   });
 }
 
@@ -745,7 +747,7 @@ Dispatch CompleteUploadSession(RequestContext& ctx) {
     if (!req.ok()) return ErrorResponse(req.status(), envelope);
     auto f = CompleteSession(s, project_id, id, *req);
     if (!f.ok()) return ErrorResponse(f.status(), envelope);
-    return JsonResponse(FileObject(*f, "upload"));
+    return JsonResponse(UploadObject(*f, s.clock->NowSeconds()));
   });
 }
 
@@ -755,9 +757,7 @@ Dispatch CancelUploadSession(RequestContext& ctx) {
                                 envelope = ctx.envelope](const json::object&) {
     auto f = CancelSession(s, project_id, id);
     if (!f.ok()) return ErrorResponse(f.status(), envelope);
-    json::object o = FileObject(*f, "upload");
-    o["status"] = "cancelled";  // OpenAI's Upload status; the file itself is gone
-    return JsonResponse(o);
+    return JsonResponse(UploadObject(*f, s.clock->NowSeconds()));
   });
 }
 

@@ -162,13 +162,21 @@ def test_missing_filename_is_the_seeds_400(api, body):
     assert r.json() == {"success": False, "error": "filename is required"}
 
 
-@pytest.mark.parametrize("filename", ["a/b.csv", "..\\x.csv", "x\u0000.csv", "x" * 252 + ".csv" + "y",
+@pytest.mark.parametrize("filename", ["a/b.csv", "x\u0000.csv", "x" * 252 + ".csv" + "y",
                                       "tab\there.csv"])
 def test_bad_filenames_are_400(api, filename):
     r = api.post(api.base + "/v1/files/upload-url", json={"filename": filename}, timeout=10)
     body = presigned_error(r, 400)
     assert "filename" in body["error"], body
     assert api.get(api.base + "/v1/files", timeout=10).json()["total"] == 0
+
+
+def test_backslashes_and_quotes_are_part_of_a_filename(api):
+    # Only '/' separates paths; the name is never a path here (content is stored under the file id).
+    name = 'back\\slash "q".csv'
+    got = new_upload_url(api, name)
+    assert got["storage_path"] == f"files/{got['file_id']}.csv", got
+    assert get_file(api, got["file_id"])["filename"] == name
 
 
 def test_filename_of_255_bytes_is_accepted(api):
@@ -582,16 +590,72 @@ def test_confirm_with_missing_or_bad_fields_is_400(api, body, word):
     assert word in presigned_error(r, 400)["error"]
 
 
+def assert_refused(sess, file_id, body):
+    """The file's state says what the refusal said: error with the answer's words, no metadata; still
+    listed as error, still stored (counted in usage) until deleted."""
+    f = get_file(sess, file_id)
+    assert f["status"] == "error", f
+    assert f["status_details"] == f"{body['error']}: {body['message']}", (f, body)
+    assert f["metadata"] is None and f["processing_summary"] is None and f["processed_at"] is None, f
+    listed = {x["id"]: x for x in sess.get(sess.base + "/v1/files", timeout=10).json()["data"]}
+    assert listed[file_id]["status"] == "error", listed[file_id]
+    assert listed[file_id]["status_details"] == f["status_details"]
+    assert sess.get(sess.base + f"/v1/files/{file_id}/text", timeout=10).status_code == 404
+
+
 def test_confirm_of_an_unsupported_type_is_400_invalid_file_type(api):
     data = bytes(range(256)) * 40 + os.urandom(4096)
-    for name in ("blob.bin", "archive.zip", "looks.csv"):
+    docx = b"PK\x03\x04" + b"[Content_Types].xml" + b"word/document.xml" + data
+    cases = {"blob.bin": data, "archive.zip": b"PK\x03\x04" + data, "looks.csv": data,
+             "report.docx": docx, "zeros.csv": bytes(200_000)}
+    used = 0
+    for name, payload in cases.items():
         got = new_upload_url(api, name)
-        payload = data if name != "archive.zip" else b"PK\x03\x04" + data
         assert put(got["upload_url"], payload).status_code == 200
         body = presigned_error(confirm(api, got["file_id"], name, len(payload)), 400, "Invalid file type")
         assert body.get("message"), body
-        # Asking again gives the same answer.
-        presigned_error(confirm(api, got["file_id"], name, len(payload)), 400, "Invalid file type")
+        assert_refused(api, got["file_id"], body)
+        updated_at = get_file(api, got["file_id"])["updated_at"]
+        # Asking again gives the same answer, and changes nothing.
+        again = presigned_error(confirm(api, got["file_id"], name, len(payload)), 400, "Invalid file type")
+        assert again == body
+        assert get_file(api, got["file_id"])["updated_at"] == updated_at
+        used += len(payload)
+    # Refused files stay stored until deleted: they count in usage, and DELETE frees them.
+    assert api.get(api.base + "/v1/usage", timeout=10).json()["bytes"] == used
+    for f in api.get(api.base + "/v1/files", timeout=10).json()["data"]:
+        assert api.delete(api.base + f"/v1/files/{f['id']}", timeout=10).status_code == 200
+    assert api.get(api.base + "/v1/usage", timeout=10).json()["bytes"] == 0
+
+
+def test_confirm_of_a_binary_file_from_post_files_refuses_without_changing_it(api):
+    # POST /v1/files accepts any type; confirming such a file is refused, and the file stays as it was.
+    data = os.urandom(4096)
+    created = api.post(api.base + "/v1/files", files={"file": ("blob.bin", data)},
+                       data={"purpose": "user_data"}, timeout=30)
+    assert created.status_code == 200, created.text
+    before = created.json()
+    assert before["status"] == "processed" and before["metadata"]["type"] == "binary"
+    presigned_error(confirm(api, before["id"], "blob.bin", len(data)), 400, "Invalid file type")
+    assert get_file(api, before["id"]) == before
+
+
+def test_confirm_over_a_lowered_size_limit_is_400_file_too_large_and_recorded(server_factory):
+    srv = server_factory()
+    key = srv.create_key("limit")
+    sess = srv.session(key)
+    got = new_upload_url(sess, "big.csv")
+    data = b"a,b\n" + b"1,2\n" * 1000
+    assert put(got["upload_url"], data).status_code == 200
+    srv.stop()
+    srv.flags["max-file-bytes"] = 1000
+    srv.start()
+    sess = srv.session(key)  # the restarted server may listen elsewhere
+    body = presigned_error(confirm(sess, got["file_id"], "big.csv", len(data)), 400, "File too large")
+    assert "1000" in body["message"], body
+    assert_refused(sess, got["file_id"], body)
+    again = presigned_error(confirm(sess, got["file_id"], "big.csv", len(data)), 400, "File too large")
+    assert again == body
 
 
 def test_confirm_checks_a_given_sha256(api):

@@ -48,12 +48,17 @@ def error_message(r) -> str:
 
 def test_create_append_read_complete(api):
     s = create(api, "notes.txt")
+    # OpenAI's Upload object, with the seed's session fields.
     assert s["object"] == "upload"
-    assert s["status"] == "uploading"
+    assert s["status"] == "pending" and s["file"] is None
+    assert s["purpose"] == "user_data"
     assert s["size"] == 0 and s["bytes"] == 0
     assert s["file_id"] == s["id"] and s["filename"] == "notes.txt"
+    assert s["updated_at"] == s["created_at"]
     assert s["expires_at"] - s["created_at"] == 86400  # the default --session-ttl
     fid = s["id"]
+    # The file object keeps its own status.
+    assert api.get(f"{api.base}/v1/files/{fid}").json()["status"] == "uploading"
     assert content(api, fid) == b""
 
     chunks = [os.urandom(n) for n in (1, 1000, 3 * MIB + 7, 0, 12345)]
@@ -62,6 +67,8 @@ def test_create_append_read_complete(api):
         r = append(api, fid, c)
         assert r.status_code == 200, r.text
         total += c
+        # The seed's append answer: the file object with the new total size.
+        assert r.json()["object"] == "file" and r.json()["file_id"] == fid
         assert r.json()["size"] == len(total) and r.json()["bytes"] == len(total)
         assert r.json()["status"] == "uploading"
         # Readable while still open, exactly the acknowledged bytes.
@@ -71,9 +78,14 @@ def test_create_append_read_complete(api):
 
     r = api.post(f"{api.base}/v1/uploads/{fid}/complete", json={"sha256": sha256_hex(total)})
     assert r.status_code == 200, r.text
-    f = r.json()
+    done = r.json()
+    assert done["object"] == "upload" and done["id"] == fid and done["status"] == "completed", done
+    assert done["size"] == len(total) and done["bytes"] == len(total)
+    f = done["file"]
+    assert f["object"] == "file" and f["id"] == fid, done
     assert f["status"] in ("uploaded", "processed", "error"), f
     assert f["size"] == len(total) and f["sha256"] == sha256_hex(total)
+    assert f == api.get(f"{api.base}/v1/files/{fid}").json()
     assert content(api, fid) == total
     # A closed session takes no more chunks, parts or completes.
     r = append(api, fid, b"more")
@@ -149,7 +161,7 @@ def test_bare_seed_routes(api):
     assert got.status_code == 200 and got.json()["size"] == 11
     assert content(api, fid, prefix="") == b"hello world"
     r = api.post(f"{api.base}/uploads/{fid}/complete", json={})
-    assert r.status_code == 200 and r.json()["sha256"] == sha256_hex(b"hello world")
+    assert r.status_code == 200 and r.json()["file"]["sha256"] == sha256_hex(b"hello world")
     # Bare routes need the key like the others.
     assert requests.get(f"{api.base}/files/{fid}").status_code == 401
 
@@ -190,7 +202,8 @@ def test_parts_out_of_order_and_md5(api):
     r = api.post(f"{api.base}/v1/uploads/{fid}/complete",
                  json={"part_ids": [ids[0], ids[1], ids[2]], "md5": hashlib.md5(whole).hexdigest()})
     assert r.status_code == 200, r.text
-    assert r.json()["size"] == len(whole) and r.json()["sha256"] == sha256_hex(whole)
+    assert r.json()["status"] == "completed"
+    assert r.json()["file"]["size"] == len(whole) and r.json()["file"]["sha256"] == sha256_hex(whole)
     assert content(api, fid) == whole
     assert add_part(api, fid, b"late").status_code == 409
 
@@ -217,7 +230,8 @@ def test_cancel(api):
     append(api, fid, b"secret")
     r = api.post(f"{api.base}/v1/uploads/{fid}/cancel")
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == "cancelled"
+    assert r.json()["object"] == "upload" and r.json()["id"] == fid
+    assert r.json()["status"] == "cancelled" and r.json()["file"] is None
     assert api.get(f"{api.base}/v1/files/{fid}").status_code == 404
     assert append(api, fid, b"x").status_code == 404
     assert api.post(f"{api.base}/v1/uploads/{fid}/complete", json={}).status_code == 404

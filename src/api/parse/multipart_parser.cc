@@ -77,10 +77,46 @@ std::string_view ReadToken(std::string_view& s) {
   return token;
 }
 
-// A parameter value: a quoted-string (backslash escapes any byte) or, leniently, any run of bytes
+// How a quoted parameter value escapes its bytes.
+enum class Quoting {
+  // RFC 9110 quoted-string: a backslash escapes the next byte. Content-Type, and the part headers
+  // of RFC 7578 generators that escape (Go's mime/multipart sends `\"` and `\\`).
+  kBackslashEscapes,
+  // WHATWG HTML form encoding, what browsers, curl, urllib3 2 and fetch's FormData send: a backslash
+  // is a literal byte, the value ends at the next quote, and '"', CR and LF arrive as %22, %0D and
+  // %0A (decoded here; any other '%' is literal, as those clients leave it).
+  kWhatwg,
+};
+
+// The WHATWG escapes of a quoted form value, undone. Case-insensitive hex, as a lenient reader.
+void DecodeWhatwgEscapes(std::string* value) {
+  if (value->find('%') == std::string::npos) return;
+  std::string out;
+  out.reserve(value->size());
+  for (size_t i = 0; i < value->size(); ++i) {
+    if ((*value)[i] == '%' && i + 2 < value->size()) {
+      const char hi = (*value)[i + 1];
+      const char lo = AsciiLower((*value)[i + 2]);
+      if (hi == '2' && lo == '2') {
+        out.push_back('"');
+        i += 2;
+        continue;
+      }
+      if (hi == '0' && (lo == 'd' || lo == 'a')) {
+        out.push_back(lo == 'd' ? '\r' : '\n');
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back((*value)[i]);
+  }
+  *value = std::move(out);
+}
+
+// A parameter value: a quoted-string (escaped as `quoting` says) or, leniently, any run of bytes
 // up to the next ';', whitespace or quote (strictly a token; real boundaries such as "a/b=" are
 // sometimes sent unquoted). REQUIRES: `s` does not start with whitespace.
-bool ReadParamValue(std::string_view& s, std::string* value) {
+bool ReadParamValue(std::string_view& s, Quoting quoting, std::string* value) {
   value->clear();
   if (!s.empty() && s.front() == '"') {
     size_t i = 1;
@@ -88,9 +124,10 @@ bool ReadParamValue(std::string_view& s, std::string* value) {
       char c = s[i];
       if (c == '"') {
         s.remove_prefix(i + 1);
+        if (quoting == Quoting::kWhatwg) DecodeWhatwgEscapes(value);
         return true;
       }
-      if (c == '\\') {
+      if (c == '\\' && quoting == Quoting::kBackslashEscapes) {
         if (i + 1 >= s.size()) return false;
         c = s[i + 1];
         ++i;
@@ -115,7 +152,7 @@ struct Param {
 
 // Parses `*( OWS ";" OWS name OWS "=" OWS value ) OWS`, as both Content-Type and
 // Content-Disposition use it. Empty elements (";;", a trailing ';') are skipped.
-bool ParseParams(std::string_view s, std::vector<Param>* params) {
+bool ParseParams(std::string_view s, Quoting quoting, std::vector<Param>* params) {
   while (true) {
     SkipOws(s);
     if (s.empty()) return true;
@@ -132,7 +169,7 @@ bool ParseParams(std::string_view s, std::vector<Param>* params) {
     Param param;
     param.name.reserve(name.size());
     for (char c : name) param.name.push_back(AsciiLower(c));
-    if (!ReadParamValue(s, &param.value)) return false;
+    if (!ReadParamValue(s, quoting, &param.value)) return false;
     params->push_back(std::move(param));
   }
 }
@@ -224,8 +261,15 @@ Status ParseContentDisposition(std::string_view value, MultipartPartHeaders* hea
   if (!EqualsIgnoreCase(type, "form-data")) {
     return Malformed("part Content-Disposition must be form-data");
   }
+  // Form encoding first (every browser and the common clients); when that does not parse, the
+  // value was written with backslash escapes (a quote inside it is `\"`), so read it that way.
   std::vector<Param> params;
-  if (!ParseParams(rest, &params)) return Malformed("malformed Content-Disposition parameters");
+  if (!ParseParams(rest, Quoting::kWhatwg, &params)) {
+    params.clear();
+    if (!ParseParams(rest, Quoting::kBackslashEscapes, &params)) {
+      return Malformed("malformed Content-Disposition parameters");
+    }
+  }
   const Param* name = nullptr;
   const Param* filename = nullptr;
   const Param* filename_ext = nullptr;
@@ -586,7 +630,7 @@ Result<std::string> BoundaryFromContentType(std::string_view content_type) {
     return InvalidArgument("Content-Type must be multipart/form-data");
   }
   std::vector<Param> params;
-  if (!ParseParams(rest, &params)) {
+  if (!ParseParams(rest, Quoting::kBackslashEscapes, &params)) {
     return InvalidArgument("malformed parameters in the multipart/form-data Content-Type");
   }
   const Param* boundary = nullptr;

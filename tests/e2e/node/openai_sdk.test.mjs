@@ -200,6 +200,111 @@ describe('openai SDK against filesd', () => {
     }
   }));
 
+  test('uploads: create, parts in parallel, complete with part_ids and md5, done.file', () => withLogs(async () => {
+    const pieces = [crypto.randomBytes(150_000), crypto.randomBytes(1), crypto.randomBytes(70_003), Buffer.from('tail\n')];
+    const whole = Buffer.concat(pieces);
+    const upload = await client.uploads.create({
+      filename: 'parts.bin', purpose: 'user_data', bytes: whole.length, mime_type: 'application/octet-stream',
+    });
+    assert.equal(upload.object, 'upload');
+    assert.equal(upload.status, 'pending');
+    assert.equal(upload.file, null);
+    assert.equal(upload.filename, 'parts.bin');
+    assert.equal(upload.purpose, 'user_data');
+    assert.equal(typeof upload.created_at, 'number');
+    assert.ok(upload.expires_at > upload.created_at);
+    assert.equal((await client.files.retrieve(upload.id)).status, 'uploading');
+
+    // All parts at once; the ids are listed in content order whatever order they land in.
+    const parts = await Promise.all(pieces.map(async (p, i) =>
+      client.uploads.parts.create(upload.id, { data: await toFile(p, `part-${i}`) })));
+    for (const part of parts) {
+      assert.equal(part.object, 'upload.part');
+      assert.equal(part.upload_id, upload.id);
+      assert.match(part.id, /^part_/);
+    }
+    const md5 = crypto.createHash('md5').update(whole).digest('hex');
+    const done = await client.uploads.complete(upload.id, { part_ids: parts.map((p) => p.id), md5 });
+    assert.equal(done.object, 'upload');
+    assert.equal(done.id, upload.id);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.bytes, whole.length);
+    assert.equal(done.file.object, 'file');
+    assert.equal(done.file.bytes, whole.length);
+    assert.equal(done.file.sha256, sha256(whole));
+
+    const got = await client.files.retrieve(done.file.id);
+    assert.deepEqual(got, done.file, 'done.file is the file object GET /v1/files/{id} answers');
+    const res = await client.files.content(done.file.id);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(whole), 'content differs from the parts joined in order');
+
+    // A completed upload takes no more parts.
+    await assert.rejects(client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from('late'), 'late') }),
+      (e) => e.status === 409);
+  }));
+
+  test('uploads: a wrong md5 is refused and the upload stays open', () => withLogs(async () => {
+    const data = Buffer.from('checked');
+    const upload = await client.uploads.create({ filename: 'md5.txt', purpose: 'user_data', bytes: data.length, mime_type: 'text/plain' });
+    const part = await client.uploads.parts.create(upload.id, { data: await toFile(data, 'p') });
+    await assert.rejects(client.uploads.complete(upload.id, { part_ids: [part.id], md5: '0'.repeat(32) }),
+      (e) => e instanceof BadRequestError && e.status === 400);
+    const done = await client.uploads.complete(upload.id, { part_ids: [part.id] });
+    assert.equal(done.status, 'completed');
+    assert.equal(done.file.bytes, data.length);
+  }));
+
+  test('uploads: cancel', () => withLogs(async () => {
+    const upload = await client.uploads.create({ filename: 'never.bin', purpose: 'user_data', bytes: 3, mime_type: 'application/octet-stream' });
+    await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from('abc'), 'p') });
+    const cancelled = await client.uploads.cancel(upload.id);
+    assert.equal(cancelled.object, 'upload');
+    assert.equal(cancelled.id, upload.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.file, null);
+    await assert.rejects(client.files.retrieve(upload.id), (e) => e instanceof NotFoundError);
+    await assert.rejects(client.uploads.complete(upload.id, { part_ids: [] }), (e) => e instanceof NotFoundError);
+  }));
+
+  // Names must round-trip byte-exactly, in the file object and in the download's Content-Disposition.
+  // The SDK sends them through fetch's FormData (WHATWG form encoding: '"' as %22, backslash as is),
+  // but its getName() keeps only what follows the last '/' or '\' of a name; names with a backslash
+  // therefore go through fetch's FormData directly, which is what the SDK and browsers use to encode.
+  async function expectRoundTrip(id, name, data) {
+    const got = await client.files.retrieve(id);
+    assert.equal(got.filename, name);
+    const res = await client.files.content(id);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(data));
+    const cd = res.headers.get('content-disposition');
+    assert.match(cd, /^attachment; filename="[^"\\]*"/, cd);
+    const star = /filename\*=UTF-8''([^;\s]+)/i.exec(cd);
+    assert.ok(star, `no filename* in ${cd}`);
+    assert.equal(decodeURIComponent(star[1]), name);
+  }
+
+  for (const name of ['Résumé "final".pdf', 'a"b.txt', '"quoted"', 'emoji 📄🎉.txt', '100% sure.txt']) {
+    test(`filename round trip with the SDK: ${JSON.stringify(name)}`, () => withLogs(async () => {
+      const data = Buffer.from(`named ${name}`, 'utf8');
+      const created = await client.files.create({ file: await toFile(data, name), purpose: 'user_data' });
+      assert.equal(created.filename, name);
+      await expectRoundTrip(created.id, name, data);
+    }));
+  }
+
+  for (const name of ['Résumé "final" \\ draft.pdf', 'back\\slash.csv', 'two\\\\back.txt', 'x\\"y.txt', 'end\\']) {
+    test(`filename round trip with fetch's FormData: ${JSON.stringify(name)}`, () => withLogs(async () => {
+      const data = Buffer.from(`named ${name}`, 'utf8');
+      const form = new FormData();
+      form.append('purpose', 'user_data');
+      form.append('file', new Blob([data]), name);
+      const res = await fetch(`${server.url}/v1/files`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${key}` } });
+      const created = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(created));
+      assert.equal(created.filename, name);
+      await expectRoundTrip(created.id, name, data);
+    }));
+  }
+
   test('BadRequestError (400) for an unknown purpose', () => withLogs(async () => {
     await assert.rejects(
       client.files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'not-a-purpose' }),

@@ -20,6 +20,12 @@ TEST(ContentDispositionTest, QuotesAndBackslashesNeverBreakTheQuotedString) {
             "attachment; filename=\"a_b_c.txt\"; filename*=UTF-8''a%22b%5Cc.txt");
 }
 
+TEST(ContentDispositionTest, PercentGetsTheExactExtendedNameToo) {
+  // Some browsers percent-decode filename=; filename* carries the name exactly.
+  EXPECT_EQ(ContentDispositionAttachment("100%25.txt"),
+            "attachment; filename=\"100%25.txt\"; filename*=UTF-8''100%2525.txt");
+}
+
 TEST(MediaTypeTest, ByExtensionCaseInsensitive) {
   EXPECT_EQ(MediaTypeForFilename("a.PDF"), "application/pdf");
   EXPECT_EQ(MediaTypeForFilename("data.csv"), "text/csv");
@@ -32,10 +38,12 @@ TEST(ValidateFilenameTest, AcceptsOrdinaryAndUnicodeNames) {
   EXPECT_TRUE(ValidateFilename("report.pdf", "filename").ok());
   EXPECT_TRUE(ValidateFilename("東京 résumé.pdf", "filename").ok());
   EXPECT_TRUE(ValidateFilename(std::string(255, 'a'), "filename").ok());
+  // A backslash is a byte of the name (curl and browsers send it as is), not a separator.
+  EXPECT_TRUE(ValidateFilename("back\\slash \"q\".csv", "filename").ok());
 }
 
 TEST(ValidateFilenameTest, RefusesWhatCannotBeAFileName) {
-  const std::string bad[] = {"", std::string(256, 'a'), "a/b", "a\\b", std::string("a\0b", 3),
+  const std::string bad[] = {"", std::string(256, 'a'), "a/b", std::string("a\0b", 3),
                              "tab\tname", "\xff\xfe", "\xc3", "\xed\xa0\x80" /* surrogate */};
   for (const auto& name : bad) {
     Status s = ValidateFilename(name, "filename");
@@ -44,8 +52,9 @@ TEST(ValidateFilenameTest, RefusesWhatCannotBeAFileName) {
   }
 }
 
-TEST(BaseNameTest, StripsDirectoriesOfEitherKind) {
-  EXPECT_EQ(BaseName("C:\\Users\\me\\a.txt"), "a.txt");
+TEST(BaseNameTest, StripsSlashDirectoriesAndKeepsBackslashes) {
+  EXPECT_EQ(BaseName("a\\b.txt"), "a\\b.txt");
+  EXPECT_EQ(BaseName("dir/a\\b.txt"), "a\\b.txt");
   EXPECT_EQ(BaseName("/tmp/x/b.csv"), "b.csv");
   EXPECT_EQ(BaseName("plain"), "plain");
 }

@@ -395,6 +395,38 @@ TEST(MultipartParserTest, ContentDispositionParameters) {
   EXPECT_EQ(h.name, "");
 }
 
+TEST(MultipartParserTest, FormEncodedFilenamesDecodeAsBrowsersAndCurlSendThem) {
+  // WHATWG form encoding (browsers, curl, urllib3 2, fetch's FormData): '"' as %22, CR/LF as
+  // %0D/%0A, a backslash as itself, any other '%' as itself.
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"file\"; "
+                      "filename=\"R\xC3\xA9sum\xC3\xA9 %22final%22 \\ draft.pdf\"")
+                .filename,
+            "R\xC3\xA9sum\xC3\xA9 \"final\" \\ draft.pdf");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"back\\slash.csv\"")
+                .filename,
+            "back\\slash.csv");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"two\\\\.csv\"")
+                .filename,
+            "two\\\\.csv");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"ends\\\"").filename,
+            "ends\\");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"a%0Db%0aC%22%2\"")
+                .filename,
+            "a\rb\nC\"%2");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"100% %41.txt\"")
+                .filename,
+            "100% %41.txt");
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"x%22y\"").name, "x\"y");
+}
+
+TEST(MultipartParserTest, BackslashEscapedFilenamesStillParse) {
+  // RFC 7578 generators that escape (Go's mime/multipart): read as a quoted-string when the form
+  // reading does not parse.
+  EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=\"f\"; filename=\"a\\\"b.txt\"")
+                .filename,
+            "a\"b.txt");
+}
+
 TEST(MultipartParserTest, ExtendedFilenameIsPreferred) {
   // filename* wins whatever the order.
   EXPECT_EQ(HeadersOf("Content-Disposition: form-data; name=f; filename*=UTF-8''%E2%82%AC.txt; "
