@@ -12,6 +12,10 @@ Dispatch Healthz(RequestContext& ctx) {
 
 Dispatch Readyz(RequestContext& ctx) {
   Dispatch d;
+  if (ctx.head.draining) {  // shutting down: take this instance out of rotation
+    d.response = ctx.Json(http::status::service_unavailable, R"({"status":"draining"})");
+    return d;
+  }
   Status meta = ctx.services.meta->CheckReady();
   Status blobs = ctx.services.blobs->CheckReady();
   if (meta.ok() && blobs.ok()) {
