@@ -27,6 +27,24 @@ void AppendRaw(std::string& out, std::string_view key, std::string_view json_num
   out += ',';
 }
 
+// The target as it can be logged: credentials redacted, and bytes that are not printable ASCII
+// (a client may send raw bytes, not UTF-8) percent-encoded, so that the line stays valid JSON text.
+std::string LoggableTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : RedactUrlSecrets(target)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7f) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
+  return out;
+}
+
 // Unix seconds with milliseconds, fixed-point: "1796282954.268".
 std::string FixedSeconds(std::chrono::system_clock::time_point t) {
   const int64_t ms =
@@ -63,7 +81,7 @@ std::string AccessLog::FormatLine(const AccessLogEntry& e,
   AppendRaw(line, "ts", FixedSeconds(now));
   AppendString(line, "request_id", e.request_id);
   AppendString(line, "method", e.method);
-  AppendString(line, "path", RedactUrlSecrets(e.target));
+  AppendString(line, "path", LoggableTarget(e.target));
   AppendString(line, "route", e.route);
   AppendRaw(line, "status", std::to_string(e.status));
   AppendRaw(line, "bytes_in", std::to_string(e.bytes_in));

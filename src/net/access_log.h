@@ -6,7 +6,8 @@
 //   {"ts":1796282954.268,"request_id":"...","method":"PUT","path":"/v1/files/upload/..?sig=REDACTED",
 //    "route":"files.upload_put","status":200,"bytes_in":10,"bytes_out":321,"duration_ms":12.345,...}
 // `ts` is when the request ended, in Unix seconds with milliseconds; `duration_ms` has 3 decimals;
-// `path` has the credentials of its query redacted (base/redact.h); strings are JSON-escaped.
+// `path` has the credentials of its query redacted (base/redact.h) and bytes other than printable
+// ASCII percent-encoded; strings are JSON-escaped, so a line is always valid JSON.
 #pragma once
 
 #include <chrono>

@@ -59,13 +59,22 @@ TEST(AccessLogTest, MillisecondsArePaddedAndLongDurationsStayFixed) {
 
 TEST(AccessLogTest, StringsAreEscaped) {
   AccessLogEntry e = SignedPut();
-  e.target = "/v1/files/\"quoted\"\\back\x01slash";
+  e.route = "a \"quoted\" \\ route\x01";
   e.error = "client said \"bye\"\n";
   const std::string line = AccessLog::FormatLine(e, system_clock::now());
   EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
   const boost::json::object o = boost::json::parse(line).as_object();
-  EXPECT_EQ(o.at("path").as_string(), "/v1/files/\"quoted\"\\back\x01slash");
+  EXPECT_EQ(o.at("route").as_string(), "a \"quoted\" \\ route\x01");
   EXPECT_EQ(o.at("error").as_string(), "client said \"bye\"\n");
+}
+
+TEST(AccessLogTest, RawBytesOfATargetArePercentEncodedSoTheLineIsUtf8) {
+  AccessLogEntry e = SignedPut();
+  e.target = "/v1/files/\xff\xfe caf\xc3\xa9?sig=\xff";
+  const std::string line = AccessLog::FormatLine(e, system_clock::now());
+  for (const char c : line) EXPECT_LT(static_cast<unsigned char>(c), 0x80) << line;
+  const boost::json::object o = boost::json::parse(line).as_object();
+  EXPECT_EQ(o.at("path").as_string(), "/v1/files/%FF%FE%20caf%C3%A9?sig=REDACTED");
 }
 
 TEST(AccessLogTest, WriteIsOnTheDescriptorAtOnce) {
