@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "api/analyzer.h"
@@ -199,6 +200,7 @@ int RunServe(ServeConfig config) {
   options.max_header_bytes = config.max_header_bytes;
   options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   options.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
   AccessLog log(config.access_log);
   HttpServer server(api, metrics, log, options);
   if (Status s = server.Listen(); !s.ok()) return Fail(s);
@@ -229,17 +231,26 @@ int RunServe(ServeConfig config) {
     }
   });
 
-  // The first SIGINT/SIGTERM starts a graceful shutdown; later ones are ignored (the shutdown is
-  // already under way), so a supervisor repeating the signal cannot turn a clean exit into a kill.
+  // The first SIGINT/SIGTERM starts the drain (net/http_server.h); a second one during the drain
+  // ends it at once, cutting what still runs, as Ctrl-C twice in a terminal means. Either way the
+  // process exits cleanly (status 0, logs flushed); signals after the second, or after the server
+  // stopped, are ignored, so a supervisor repeating the signal cannot kill it mid-exit.
   boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    std::signal(SIGINT, SIG_IGN);
-    std::signal(SIGTERM, SIG_IGN);
-    spdlog::info("signal {}: shutting down", sig);
-    janitor_loop.Stop();
-    server.Shutdown();
-  });
+  int signals_seen = 0;
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        if (++signals_seen == 1) {
+          janitor_loop.Stop();
+          server.Shutdown(name + " (a second signal stops at once)");
+        } else if (signals_seen == 2) {
+          spdlog::warn("second signal ({}): stopping now", name);
+          server.StopNow("second signal");
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
 
   spdlog::info("filesd listening on {}:{} (data dir {})", config.host, server.port(),
                config.data_dir);
@@ -250,6 +261,7 @@ int RunServe(ServeConfig config) {
   signals.clear(ignored);
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
+  log.Flush();  // every request's line is out before the process says it stopped
   spdlog::info("filesd stopped");
   return 0;
 }

@@ -101,6 +101,7 @@ Status ClientVisible(const Status& status) {
       return Status(status.code(), "The server had an internal error; details are in its log.",
                     status.reason());
     case StatusCode::kUnavailable:
+      if (status.reason() == "shutting_down") return status;  // a fixed text, nothing internal
       spdlog::warn("store unavailable: {}", status.ToString());
       return Status(status.code(), "A backing store is unavailable; retry later.",
                     status.reason());

@@ -34,6 +34,10 @@ struct RequestHead {
   std::string remote_addr;
   bool has_body = false;      // Content-Length > 0 or chunked
   std::optional<uint64_t> content_length;
+  // The server is shutting down (net/ drains, see HttpServer::Shutdown): Begin() refuses the
+  // request with 503 `shutting_down`, Retry-After and Connection: close, except on the health
+  // routes (/healthz stays 200, /readyz answers 503).
+  bool draining = false;
 };
 
 // A response body produced piece by piece, e.g. file content. Read() blocks briefly (a storage

@@ -15,9 +15,13 @@ Dispatch Healthz(RequestContext&) {
 }
 
 Dispatch Readyz(RequestContext& ctx) {
+  boost::json::object o;
+  if (ctx.head.draining) {  // shutting down: take this instance out of rotation
+    o["status"] = "draining";
+    return Answer(JsonResponse(http::status::service_unavailable, o));
+  }
   const bool meta = ctx.services.meta->CheckReady().ok();
   const bool blobs = ctx.services.blobs->CheckReady().ok();
-  boost::json::object o;
   if (meta && blobs) {
     o["status"] = "ready";
     return Answer(JsonResponse(o));

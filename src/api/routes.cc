@@ -166,6 +166,24 @@ std::string AllowedMethods(const std::vector<std::string>& segments) {
   return out;
 }
 
+// While the server drains only the health routes run: /healthz answers 200 (the process is alive
+// and finishing its work), /readyz 503 (so that load balancers stop sending).
+bool RunsWhileDraining(const Route* route) {
+  return route != nullptr &&
+         (route->handler == handlers::Healthz || route->handler == handlers::Readyz);
+}
+
+// The answer to a request that arrives while the server drains: retry shortly, elsewhere or after
+// the restart, on a new connection.
+Response ShuttingDownResponse(ErrorEnvelope envelope) {
+  Response r = ErrorResponse(Status(StatusCode::kUnavailable,
+                                    "The server is shutting down; retry shortly.", "shutting_down"),
+                             envelope);
+  r.header.set(http::field::retry_after, "5");
+  r.close = true;
+  return r;
+}
+
 }  // namespace
 
 Dispatch Api::Begin(const RequestHead& head) {
@@ -179,6 +197,11 @@ Dispatch Api::Begin(const RequestHead& head) {
   }
   bool path_matched = false;
   const Route* route = FindRoute(head.header.method(), target->segments, &ctx.params, &path_matched);
+  if (head.draining && !RunsWhileDraining(route)) {
+    if (route != nullptr) d.route = std::string(route->name);
+    d.response = ShuttingDownResponse(route != nullptr ? route->envelope : ErrorEnvelope::kOpenAi);
+    return d;
+  }
   if (head.header.method() == http::verb::options && path_matched) {
     // CORS preflight (api/cors.h): no key needed; answers the methods of the route's path.
     d.route = "cors.preflight";

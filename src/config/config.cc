@@ -107,6 +107,9 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
        "Seconds a read may make no progress before the connection is closed");
   Flag(serve_cmd, "idle-timeout", &serve.idle_timeout_seconds,
        "Seconds an idle keep-alive connection is kept");
+  Flag(serve_cmd, "shutdown-grace", &serve.shutdown_grace_seconds,
+       "Seconds requests in flight get to finish after SIGTERM/SIGINT (new ones get 503); "
+       "0 stops at once");
   Flag(serve_cmd, "deleted-retention", &serve.deleted_retention_seconds,
        "Seconds the content of a deleted file is kept before it is purged");
   Flag(serve_cmd, "janitor-interval", &serve.janitor_interval_seconds,
@@ -253,6 +256,9 @@ std::vector<std::string> Validate(ServeConfig& c) {
   }
   if (c.read_timeout_seconds < 1) problems.push_back("--read-timeout must be at least 1");
   if (c.idle_timeout_seconds < 1) problems.push_back("--idle-timeout must be at least 1");
+  if (c.shutdown_grace_seconds < 0 || c.shutdown_grace_seconds > 24 * 3600) {
+    problems.push_back("--shutdown-grace must be from 0 to 86400 seconds");
+  }
   if (c.deleted_retention_seconds < 0) problems.push_back("--deleted-retention must be >= 0");
   if (c.janitor_interval_seconds < 1) problems.push_back("--janitor-interval must be at least 1");
   if (c.session_ttl_seconds < 1) problems.push_back("--session-ttl must be at least 1");

@@ -1,92 +1,98 @@
 #include "net/access_log.h"
 
-#include <unistd.h>
-
 #include <boost/json.hpp>
-#include <cerrno>
-#include <chrono>
+#include <charconv>
+#include <cinttypes>
+#include <cstdio>
+
+#include "base/redact.h"
 
 namespace filesd {
 namespace {
 
-constexpr size_t kFlushBytes = 64 * 1024;
-constexpr auto kFlushInterval = std::chrono::milliseconds(100);
+// Appends `"key":` followed by `value` as a JSON string (escaped by Boost.JSON).
+void AppendString(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += boost::json::serialize(boost::json::string_view(value.data(), value.size()));
+  out += ',';
+}
+
+void AppendRaw(std::string& out, std::string_view key, std::string_view json_number) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += json_number;
+  out += ',';
+}
+
+// The target as it can be logged: credentials redacted, and bytes that are not printable ASCII
+// (a client may send raw bytes, not UTF-8) percent-encoded, so that the line stays valid JSON text.
+std::string LoggableTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : RedactUrlSecrets(target)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7f) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
+  return out;
+}
+
+// Unix seconds with milliseconds, fixed-point: "1796282954.268".
+std::string FixedSeconds(std::chrono::system_clock::time_point t) {
+  const int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ms / 1000, ms % 1000);
+  return buf;
+}
+
+// `v` with 3 decimals, fixed-point: "12.345".
+std::string Fixed3(double v) {
+  if (!(v >= 0) || v > 1e15) v = 0;  // never NaN, infinite or exponent notation in the log
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 3);
+  return ec == std::errc() ? std::string(buf, end) : std::string("0.000");
+}
 
 }  // namespace
 
-AccessLog::AccessLog(bool enabled, int fd) : enabled_(enabled), fd_(fd) {
-  if (enabled_) flusher_ = std::thread([this] { FlushLoop(); });
+AccessLog::AccessLog(bool enabled, int fd) : enabled_(enabled), writer_(fd) {}
+
+AccessLog::~AccessLog() { Flush(); }
+
+void AccessLog::Write(const AccessLogEntry& entry) {
+  if (!enabled_) return;
+  writer_.Append(FormatLine(entry, std::chrono::system_clock::now()));
 }
 
-AccessLog::~AccessLog() {
-  if (!enabled_) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  stop_cv_.notify_one();
-  flusher_.join();
-}
+void AccessLog::Flush() { writer_.Flush(); }
 
-void AccessLog::Write(const AccessLogEntry& e) {
-  if (!enabled_) return;
-  boost::json::object o;
-  o["ts"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  o["request_id"] = e.request_id;
-  o["method"] = e.method;
-  o["path"] = e.target;
-  o["route"] = e.route;
-  o["status"] = e.status;
-  o["bytes_in"] = e.bytes_in;
-  o["bytes_out"] = e.bytes_out;
-  o["duration_ms"] = e.duration_ms;
-  if (!e.project_id.empty()) o["project_id"] = e.project_id;
-  if (!e.remote_addr.empty()) o["remote"] = e.remote_addr;
-  if (!e.error.empty()) o["error"] = e.error;
-  std::string line = boost::json::serialize(o);
+std::string AccessLog::FormatLine(const AccessLogEntry& e,
+                                  std::chrono::system_clock::time_point now) {
+  std::string line = "{";
+  AppendRaw(line, "ts", FixedSeconds(now));
+  AppendString(line, "request_id", e.request_id);
+  AppendString(line, "method", e.method);
+  AppendString(line, "path", LoggableTarget(e.target));
+  AppendString(line, "route", e.route);
+  AppendRaw(line, "status", std::to_string(e.status));
+  AppendRaw(line, "bytes_in", std::to_string(e.bytes_in));
+  AppendRaw(line, "bytes_out", std::to_string(e.bytes_out));
+  AppendRaw(line, "duration_ms", Fixed3(e.duration_ms));
+  if (!e.project_id.empty()) AppendString(line, "project_id", e.project_id);
+  if (!e.remote_addr.empty()) AppendString(line, "remote", e.remote_addr);
+  if (!e.error.empty()) AppendString(line, "error", e.error);
+  line.back() = '}';  // replaces the last ','
   line += '\n';
-
-  std::string full;
-  {
-    std::lock_guard lock(mu_);
-    buffer_ += line;
-    if (buffer_.size() < kFlushBytes) return;
-    full.swap(buffer_);
-  }
-  std::lock_guard write_lock(write_mu_);
-  WriteOut(full);
-}
-
-void AccessLog::WriteOut(std::string& lines) {
-  size_t off = 0;
-  while (off < lines.size()) {
-    const ssize_t n = ::write(fd_, lines.data() + off, lines.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // stdout closed or full: dropping log lines beats blocking requests
-    }
-    off += static_cast<size_t>(n);
-  }
-  lines.clear();
-}
-
-void AccessLog::FlushLoop() {
-  std::string pending;
-  for (;;) {
-    bool stopping;
-    {
-      std::unique_lock lock(mu_);
-      stop_cv_.wait_for(lock, kFlushInterval, [this] { return stop_; });
-      stopping = stop_;
-      pending.swap(buffer_);
-    }
-    if (!pending.empty()) {
-      std::lock_guard write_lock(write_mu_);
-      WriteOut(pending);
-    }
-    if (stopping) return;
-  }
+  return line;
 }
 
 }  // namespace filesd

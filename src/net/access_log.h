@@ -1,23 +1,29 @@
 // AccessLog: one JSON line per request on stdout (API.md section 9).
 //
-// Lines are appended to an in-memory buffer and written with write(2) in whole lines, every
-// 100 ms by a background thread or at once when 64 KiB have accumulated, so logging costs a request
-// neither a system call nor a thread wake-up, and a reader of the log never sees half a line.
+// Each line is written as it is produced, by the thread that logs it or by the one already
+// writing (group commit, base/line_writer.h): no background thread, no delay, whole lines in the
+// order they were logged. A line looks like
+//   {"ts":1796282954.268,"request_id":"...","method":"PUT","path":"/v1/files/upload/..?sig=REDACTED",
+//    "route":"files.upload_put","status":200,"bytes_in":10,"bytes_out":321,"duration_ms":12.345,...}
+// `ts` is when the request ended, in Unix seconds with milliseconds; `duration_ms` has 3 decimals;
+// `path` has the credentials of its query redacted (base/redact.h) and bytes other than printable
+// ASCII percent-encoded; strings are JSON-escaped, so a line is always valid JSON.
 #pragma once
 
-#include <condition_variable>
+#include <chrono>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
+
+#include "base/line_writer.h"
 
 namespace filesd {
 
 struct AccessLogEntry {
   std::string_view request_id;
   std::string_view method;
-  std::string_view target;
+  std::string_view target;  // as received; redacted when written
   std::string_view route;
   std::string_view project_id;
   std::string_view remote_addr;
@@ -25,32 +31,30 @@ struct AccessLogEntry {
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   double duration_ms = 0;
-  std::string_view error;  // why the connection ended early, if it did
+  std::string_view error;  // why the request ended early, if it did
 };
 
 class AccessLog {
  public:
   // `enabled` false discards every entry (benchmarks may turn logging off). `fd` is where lines go.
   explicit AccessLog(bool enabled = true, int fd = 1);
-  ~AccessLog();  // writes what is buffered
+  ~AccessLog();  // Flush()
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  // Thread-safe.
+  // Formats and writes one line. Thread-safe.
   void Write(const AccessLogEntry& entry);
 
- private:
-  void WriteOut(std::string& lines);  // REQUIRES: write_mu_ held
-  void FlushLoop();
+  // Returns once every line written before the call is on the descriptor. Thread-safe.
+  void Flush();
 
+  // The line for `entry` ending at `now`, with its trailing '\n'.
+  static std::string FormatLine(const AccessLogEntry& entry,
+                                std::chrono::system_clock::time_point now);
+
+ private:
   const bool enabled_;
-  const int fd_;
-  std::mutex mu_;                 // guards buffer_ and stop_
-  std::string buffer_;
-  bool stop_ = false;
-  std::condition_variable stop_cv_;
-  std::mutex write_mu_;           // keeps whole buffers in order on the fd
-  std::thread flusher_;
+  LineWriter writer_;
 };
 
 }  // namespace filesd

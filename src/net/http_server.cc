@@ -9,11 +9,13 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "base/crypto.h"
+#include "base/redact.h"
 
 namespace filesd {
 
@@ -33,18 +35,33 @@ struct HttpServer::Shared {
   const ServerOptions& options;
   asio::thread_pool& dispatch_pool;  // Api::Begin and response body reads: short work
   asio::thread_pool& pool;           // body consumers: may block for long
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false};  // written under mu, once
   std::mutex mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // guarded by mu
-  std::shared_ptr<asio::steady_timer> grace_timer;                 // guarded by mu
+  size_t admitted = 0;  // requests begun before the drain and not ended yet; guarded by mu
+  std::function<void()> drained;  // called when `admitted` reaches 0 while stopping
 
-  // Once stopping, the last session to end cancels the grace timer so Run() returns at once.
   void SessionEnded(Session* s) {
     std::lock_guard lock(mu);
     sessions.erase(s);
-    if (stopping && sessions.empty() && grace_timer) {
-      asio::post(grace_timer->get_executor(), [t = grace_timer] { t->cancel(); });
+  }
+
+  // Whether a request whose header just arrived is served (true) or refused by the drain.
+  bool Admit() {
+    std::lock_guard lock(mu);
+    if (stopping) return false;
+    ++admitted;
+    return true;
+  }
+
+  void AdmittedEnded() {
+    bool last;
+    {
+      std::lock_guard lock(mu);
+      --admitted;
+      last = stopping && admitted == 0;
     }
+    if (last) drained();
   }
 };
 
@@ -74,17 +91,41 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
   }
 
-  // Called on shutdown: a connection waiting for its next request closes now.
+  // Called when the drain starts: a kept-alive connection waiting for its next request, of which
+  // no byte has come, closes now. (A new connection may still bring a request, to be refused.)
   void CloseIfIdle() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->stream_.cancel();
+      if (self->idle_ && !self->first_request_ && self->buffer_.size() == 0) {
+        self->stream_.cancel();
+      }
+    });
+  }
+
+  // Called when the drain ends: a request still running is cut, and logged as such; the
+  // connection closes. `done(cut)` follows, on this connection's strand.
+  void CutByShutdown(std::string reason, std::function<void(bool)> done) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), reason = std::move(reason),
+                                         done = std::move(done)] {
+      const bool cut = self->in_request_;
+      if (cut) {
+        const bool answering = self->status_ != 0;
+        spdlog::warn("request {} ({} {}) cut by shutdown after {:.3f} s: {}; {}",
+                     self->head_.request_id, self->head_.header.method_string(),
+                     RedactUrlSecrets(self->head_.header.target()), self->SecondsSinceStart(),
+                     reason,
+                     answering ? "its response was being sent" : "it was not answered");
+        self->error_note_ = "cut by shutdown: " + reason;
+        self->LogRequest(answering ? self->status_ : 503);
+      }
+      self->Close();
+      done(cut);
     });
   }
 
  private:
   // ---------------- request header ----------------
   void ReadHeader() {
-    if (shared_->stopping) return Close();
+    if (shared_->stopping && !first_request_) return Close();  // no new request on a kept-alive one
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(opts_.max_header_bytes));
     parser_->body_limit(boost::none);  // limits are enforced per route as the body streams
@@ -111,6 +152,12 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = RequestHead{};
     head_.request_id = HexEncode(RandomBytes(8));
     head_.remote_addr = remote_;
+    status_ = 0;
+    route_ = "unrouted";  // until Api::Begin() names it
+    project_id_.clear();
+    in_request_ = true;
+    admitted_ = shared_->Admit();
+    head_.draining = !admitted_;
     if (ec == http::error::header_limit) {
       route_ = "rejected";
       Response r = shared_->api.RejectFromNetwork(
@@ -438,9 +485,16 @@ class Session : public std::enable_shared_from_this<Session> {
     ReadHeader();
   }
 
+  double SecondsSinceStart() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  // Ends the current request: its access-log line and metrics. Once per request (a request cut by
+  // shutdown is logged then, and its connection's later completions log nothing).
   void LogRequest(unsigned status) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (!in_request_) return;
+    in_request_ = false;
+    const double seconds = SecondsSinceStart();
     const std::string_view method = head_.header.method_string();
     shared_->metrics.RecordRequest(route_, method, status, bytes_in_, bytes_out_, seconds);
     AccessLogEntry e;
@@ -456,6 +510,10 @@ class Session : public std::enable_shared_from_this<Session> {
     e.duration_ms = seconds * 1000;
     e.error = error_note_;
     shared_->log.Write(e);
+    if (admitted_) {
+      admitted_ = false;
+      shared_->AdmittedEnded();
+    }
   }
 
   // After refusing a request whose body was not read: stop sending, then read and discard what
@@ -499,6 +557,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   bool idle_ = false;
   bool first_request_ = true;
+  bool in_request_ = false;  // a request began and is not logged yet
+  bool admitted_ = false;    // it began before the drain: the drain waits for it
 
   // Current request.
   RequestHead head_;
@@ -548,6 +608,9 @@ HttpServer::HttpServer(Api& api, Metrics& metrics, AccessLog& log, ServerOptions
       pool_(options_.pool_threads),
       acceptor_(asio::make_strand(ioc_)) {
   shared_ = std::make_shared<Shared>(api, metrics, log, options_, dispatch_pool_, pool_);
+  shared_->drained = [this] {
+    asio::post(acceptor_.get_executor(), [this] { EndDrain("every request in flight ended"); });
+  };
 }
 
 HttpServer::~HttpServer() {
@@ -580,7 +643,8 @@ void HttpServer::Accept() {
       std::shared_ptr<Session> session;
       {
         std::lock_guard lock(shared_->mu);
-        if (shared_->sessions.size() < options_.max_connections && !shared_->stopping) {
+        // Accepting goes on while draining, so that new requests get a 503 rather than a refusal.
+        if (shared_->sessions.size() < options_.max_connections) {
           session = std::make_shared<Session>(std::move(s), shared_);
           shared_->sessions[session.get()] = session;
         }
@@ -598,11 +662,36 @@ void HttpServer::Run() {
   for (auto& t : threads) t.join();
 }
 
-void HttpServer::Shutdown() {
-  asio::post(acceptor_.get_executor(), [this] {
-    if (shared_->stopping.exchange(true)) return;
-    beast::error_code ignored;
-    acceptor_.close(ignored);
+bool HttpServer::BeginStopping() {
+  std::lock_guard lock(shared_->mu);
+  if (shared_->stopping) return false;
+  shared_->stopping = true;
+  drain_start_ = std::chrono::steady_clock::now();
+  return true;
+}
+
+void HttpServer::Shutdown(std::string cause) {
+  asio::post(acceptor_.get_executor(), [this, cause = std::move(cause)] {
+    if (!BeginStopping()) return;
+    size_t in_flight;
+    {
+      std::lock_guard lock(shared_->mu);
+      in_flight = shared_->admitted;
+    }
+    const auto grace = options_.shutdown_grace.count();
+    if (grace <= 0) {
+      spdlog::info("{}: stopping at once (shutdown grace 0 s), {} request{} in flight", cause,
+                   in_flight, in_flight == 1 ? "" : "s");
+      return EndDrain("no shutdown grace");
+    }
+    spdlog::info("{}: draining {} request{} for up to {} s; new requests get 503", cause, in_flight,
+                 in_flight == 1 ? "" : "s", grace);
+    if (in_flight == 0) return EndDrain("no request was in flight");
+    grace_timer_ = std::make_unique<asio::steady_timer>(acceptor_.get_executor(),
+                                                        options_.shutdown_grace);
+    grace_timer_->async_wait([this, grace](beast::error_code ec) {
+      if (!ec) EndDrain("the shutdown grace of " + std::to_string(grace) + " s is over");
+    });
     std::vector<std::shared_ptr<Session>> live;
     {
       std::lock_guard lock(shared_->mu);
@@ -610,21 +699,57 @@ void HttpServer::Shutdown() {
         if (auto s = weak.lock()) live.push_back(std::move(s));
       }
     }
-    // Requests still running after the grace period are cut off.
-    auto timer = std::make_shared<asio::steady_timer>(ioc_, options_.shutdown_grace);
-    timer->async_wait([this, timer](beast::error_code ec) {
-      if (!ec) ioc_.stop();
-    });
-    {
-      std::lock_guard lock(shared_->mu);
-      if (shared_->sessions.empty()) {
-        timer->cancel();
-      } else {
-        shared_->grace_timer = timer;
-      }
-    }
     for (auto& s : live) s->CloseIfIdle();
   });
+}
+
+void HttpServer::StopNow(std::string cause) {
+  asio::post(acceptor_.get_executor(), [this, cause = std::move(cause)] {
+    BeginStopping();
+    EndDrain(cause);
+  });
+}
+
+void HttpServer::EndDrain(std::string reason) {
+  if (drain_over_) return;
+  drain_over_ = true;
+  if (grace_timer_) grace_timer_->cancel();
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(shared_->mu);
+    for (auto& [ptr, weak] : shared_->sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  struct Cutting {
+    std::atomic<size_t> remaining;
+    std::atomic<size_t> cut{0};
+  };
+  auto cutting = std::make_shared<Cutting>();
+  cutting->remaining = live.size();
+  // Once every connection is closed (and every request cut has its log line), Run() returns.
+  auto finish = [this, reason, cutting] {
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_start_).count();
+    const size_t cut = cutting->cut;
+    if (cut == 0) {
+      spdlog::info("shutdown: drain over after {:.3f} s ({}); every request was answered", took,
+                   reason);
+    } else {
+      spdlog::warn("shutdown: drain over after {:.3f} s ({}); {} request{} cut", took, reason,
+                   cut, cut == 1 ? "" : "s");
+    }
+    ioc_.stop();
+  };
+  if (live.empty()) return finish();
+  for (auto& s : live) {
+    s->CutByShutdown(reason, [cutting, finish](bool cut) {
+      if (cut) ++cutting->cut;
+      if (--cutting->remaining == 0) finish();
+    });
+  }
 }
 
 }  // namespace filesd

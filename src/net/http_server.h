@@ -6,11 +6,20 @@
 // dispatch pool; a body is only read once a consumer accepted it (`Expect: 100-continue` is answered
 // then), in buffers handed to the consumer on the body pool while the next buffer is read (reading
 // pauses when the consumer falls behind, so memory per connection is fixed). Every read and write
-// has a timeout, so a slow or stuck client cannot hold resources for ever. Shutdown() stops
-// accepting, lets requests in flight finish within a grace period, then stops.
+// has a timeout, so a slow or stuck client cannot hold resources for ever.
+//
+// Shutdown drains: requests in flight (uploads included) run to completion and are answered, while
+// every request that arrives after it began, on a new or a kept-alive connection, is refused by
+// Api::Begin() (RequestHead::draining: 503 with Retry-After and Connection: close, /healthz still
+// 200, /readyz 503); idle keep-alive connections are closed. Run() returns as soon as the last
+// request in flight has ended, or when the grace period (ServerOptions::shutdown_grace) is over or
+// StopNow() is called: requests still running then are cut (connection closed), each with an
+// access-log line (status 503, or the status of the response being sent, and error "cut by
+// shutdown: ...") and a warning. One log line marks the start of the drain and one its end.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <atomic>
@@ -44,7 +53,7 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{60};        // a header or body read that makes no progress
   std::chrono::seconds idle_timeout{75};        // keep-alive wait for the next request
   std::chrono::seconds write_timeout{60};       // a write the client does not take
-  std::chrono::seconds shutdown_grace{25};      // in-flight requests get this long on shutdown
+  std::chrono::seconds shutdown_grace{30};      // in-flight requests get this long on shutdown
   size_t max_connections = 4096;
 };
 
@@ -59,8 +68,11 @@ class HttpServer {
   uint16_t port() const { return bound_port_; }
   // Runs the I/O threads until shutdown completes. Blocks.
   void Run();
-  // Starts a graceful shutdown. Thread-safe, idempotent.
-  void Shutdown();
+  // Starts the drain (see above); `cause` starts its log line ("SIGTERM"). Thread-safe; a second
+  // call does nothing.
+  void Shutdown(std::string cause);
+  // Ends the drain now, or shuts down without one: requests in flight are cut. Thread-safe.
+  void StopNow(std::string cause);
   // The pool for long blocking work (also used by the janitor).
   boost::asio::thread_pool& blocking_pool() { return pool_; }
   boost::asio::io_context& io_context() { return ioc_; }
@@ -70,6 +82,11 @@ class HttpServer {
 
  private:
   void Accept();
+  // Marks the server stopping; false if it already was. On the acceptor's strand.
+  bool BeginStopping();
+  // Ends the drain (once): stops accepting, cuts what still runs, logs, stops the I/O context.
+  // `reason`: why it ends now. On the acceptor's strand.
+  void EndDrain(std::string reason);
 
   ServerOptions options_;
   boost::asio::io_context ioc_;
@@ -78,6 +95,10 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
   uint16_t bound_port_ = 0;
+  // Drain state, touched on the acceptor's strand only.
+  std::chrono::steady_clock::time_point drain_start_;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer_;
+  bool drain_over_ = false;
 };
 
 }  // namespace filesd
