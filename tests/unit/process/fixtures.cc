@@ -53,7 +53,7 @@ const std::string& FixtureDir() {
   static std::string dir;
   std::call_once(once, [] {
     // This file is tests/unit/process/fixtures.cc; the generator is tests/testdata/make_fixtures.py.
-    const fs::path script = fs::path(__FILE__).parent_path() / ".." / ".." / "testdata" / "make_fixtures.py";
+    const fs::path script = fs::path(FILESD_TESTS_DIR) / "testdata" / "make_fixtures.py";
     const std::string source = ReadAll(script);
     if (source.empty()) Die("cannot read " + script.string());
     const std::string stamp = std::to_string(std::hash<std::string>()(source)) + "\n";
