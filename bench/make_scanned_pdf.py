@@ -60,6 +60,7 @@ def main():
     size = float(sys.argv[5]) if len(sys.argv) > 5 else 11
     rng = random.Random(1234)
     c = canvas.Canvas(out_pdf, pagesize=A4, invariant=1)
+    c.setTitle("Scanned report")
     truth = []
     for page in range(1, pages + 1):
         img, lines = page_image(page, dpi, size, rng)

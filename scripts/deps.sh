@@ -19,7 +19,8 @@ test_pkgs=(
   python3-openpyxl python3-xlwt python3-reportlab python3-pil tesseract-ocr-eng fonts-dejavu-core
   chromium chromium-driver
 )
-bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils)
+# poppler-utils and tesseract-ocr: the reference tools of bench/ocr_bench.sh (pdftoppm, tesseract).
+bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils tesseract-ocr)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-all}" != build ]; then
