@@ -259,9 +259,8 @@ ImageText OcrImage(const std::string& path, const ImageInfo& info, double dpi,
     Result<std::unique_ptr<OcrEngine>> engine = OcrEngine::Create();
     if (engine.ok()) {
       const double scale = static_cast<double>(width) / static_cast<double>(info.width);
-      std::optional<std::string> text = (*engine)->Recognize(static_cast<const uint8_t*>(pixels), width,
-                                                             height, width, static_cast<int>(dpi * scale),
-                                                             deadline);
+      std::optional<std::string> text = (*engine)->Recognize(
+          static_cast<const uint8_t*>(pixels), width, height, width, static_cast<int>(dpi * scale), deadline);
       out.not_read = text ? std::nullopt : std::optional(TruncationReason::kTimeLimit);
       if (text) out.text = std::move(*text);
     }
@@ -361,12 +360,14 @@ Result<ProcessOutput> ImageProcessor::Process(ByteSource& src, const ProcessLimi
   if (info.frames > 1) out.summary += ", " + CountNoun(static_cast<uint64_t>(info.frames), "frame", "frames");
   out.summary += ".";
   if (!out.text.empty()) out.summary += " It contains text (read by OCR).";
-  for (TruncationReason reason : {TruncationReason::kOcrPageLimit, TruncationReason::kOcrUnavailable,
-                                  TruncationReason::kTimeLimit}) {
-    if (truncation.Has(reason)) out.summary += " Its text was not read (" + TruncationWhy(reason, limits) + ").";
+  for (TruncationReason reason :
+       {TruncationReason::kOcrPageLimit, TruncationReason::kOcrUnavailable, TruncationReason::kTimeLimit}) {
+    if (truncation.Has(reason))
+      out.summary += " Its text was not read (" + TruncationWhy(reason, limits) + ").";
   }
   if (truncation.Has(TruncationReason::kTextSizeLimit))
-    out.summary += " The text is cut at the size limit of " + CountNoun(limits.max_text_bytes, "byte", "bytes") + ".";
+    out.summary +=
+        " The text is cut at the size limit of " + CountNoun(limits.max_text_bytes, "byte", "bytes") + ".";
   return out;
 }
 

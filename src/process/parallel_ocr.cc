@@ -21,9 +21,8 @@ void ParallelOcr::Submit(int index, GrayImage image) {
   }
   std::unique_lock lock(mu_);
   // Bounded queue; when every thread lost its engine nobody will take the page.
-  changed_.wait(lock, [&] {
-    return queue_.size() < 2 * static_cast<size_t>(threads_) || engines_failed_ == threads_;
-  });
+  changed_.wait(
+      lock, [&] { return queue_.size() < 2 * static_cast<size_t>(threads_) || engines_failed_ == threads_; });
   if (engines_failed_ == threads_) {
     results_.push_back({index, OcrPageStatus::kUnavailable, {}});
     return;

@@ -70,10 +70,10 @@ class ParallelOcr {
   const std::chrono::steady_clock::time_point deadline_;
   std::mutex mu_;
   std::condition_variable changed_;
-  std::deque<Job> queue_;         // Guarded by mu_.
+  std::deque<Job> queue_;               // Guarded by mu_.
   std::vector<OcrPageResult> results_;  // Guarded by mu_.
-  int engines_failed_ = 0;        // Guarded by mu_: threads that could not load an engine (and ended).
-  bool closing_ = false;          // Guarded by mu_: no more pages will come.
+  int engines_failed_ = 0;              // Guarded by mu_: threads that could not load an engine (and ended).
+  bool closing_ = false;                // Guarded by mu_: no more pages will come.
   std::vector<std::thread> workers_;
   bool finished_ = false;
 };

@@ -83,9 +83,8 @@ GrayImage RenderPage(const poppler::page& page, const ProcessLimits& limits,
 
 // What became of one page's text.
 struct PageText {
-  std::string text;                           // Trimmed; empty for a page beyond the text size cap.
-  bool wants_ocr = false;                     // No text layer.
-  std::optional<TruncationReason> not_read;   // Set when the page has no text layer and OCR skipped it.
+  std::string text;                          // Trimmed; empty for a page beyond the text size cap.
+  std::optional<TruncationReason> not_read;  // Set when the page has no text layer and OCR skipped it.
 };
 
 }  // namespace
@@ -130,7 +129,6 @@ Result<ProcessOutput> PdfProcessor::Process(ByteSource& src, const ProcessLimits
       if (!beyond_cap) p.text = std::move(text);
       continue;
     }
-    p.wants_ocr = true;
     if (beyond_cap) {
       p.not_read = TruncationReason::kTextSizeLimit;
     } else if (static_cast<int>(ocr_wanted.size()) >= limits.max_ocr_pages) {
@@ -233,7 +231,8 @@ Result<ProcessOutput> PdfProcessor::Process(ByteSource& src, const ProcessLimits
     out.summary += ".";
     out.summary += skipped.Sentences(limits);
     if (truncation.Has(TruncationReason::kTextSizeLimit))
-      out.summary += " The text is cut at the size limit of " + CountNoun(limits.max_text_bytes, "byte", "bytes") + ".";
+      out.summary +=
+          " The text is cut at the size limit of " + CountNoun(limits.max_text_bytes, "byte", "bytes") + ".";
     if (encrypted) out.summary += " The document is encrypted.";
   }
   out.text = text.Finish(false);

@@ -46,9 +46,9 @@ std::string_view TruncationCode(TruncationReason reason) {
 std::string TruncationWhy(TruncationReason reason, const ProcessLimits& limits) {
   switch (reason) {
     case TruncationReason::kOcrPageLimit:
-      return limits.max_ocr_pages == 0
-                 ? std::string("OCR is turned off")
-                 : "limit of " + CountNoun(static_cast<uint64_t>(limits.max_ocr_pages), "OCR page", "OCR pages");
+      return limits.max_ocr_pages == 0 ? std::string("OCR is turned off")
+                                       : "limit of " + CountNoun(static_cast<uint64_t>(limits.max_ocr_pages),
+                                                                 "OCR page", "OCR pages");
     case TruncationReason::kTimeLimit:
       return "time limit of " + Seconds(limits.max_seconds) + " reached";
     case TruncationReason::kTextSizeLimit:

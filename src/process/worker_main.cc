@@ -55,8 +55,9 @@ bool SetLimit(int resource, rlim_t soft, rlim_t hard) {
 }
 
 bool ApplyLimits(const ProcessLimits& limits) {
-  const rlim_t cpu =
-      static_cast<rlim_t>(std::ceil(limits.max_seconds)) * static_cast<rlim_t>(filesd::process::OcrThreadCount(limits)) + 1;
+  const rlim_t cpu = static_cast<rlim_t>(std::ceil(limits.max_seconds)) *
+                         static_cast<rlim_t>(filesd::process::OcrThreadCount(limits)) +
+                     1;
   return SetLimit(RLIMIT_AS, limits.max_memory_bytes, limits.max_memory_bytes) &&
          SetLimit(RLIMIT_CPU, cpu, cpu + 1) && SetLimit(RLIMIT_FSIZE, 0, 0) && SetLimit(RLIMIT_CORE, 0, 0);
 }

@@ -21,8 +21,8 @@ std::string ImageMeta(std::string_view format, int w, int h, std::string_view mo
   return R"({"type":"image","format":")" + std::string(format) + R"(","width":)" + std::to_string(w) +
          R"(,"height":)" + std::to_string(h) + R"(,"color_mode":")" + std::string(mode) +
          R"(","bit_depth":)" + std::to_string(depth) + R"(,"frames":)" + std::to_string(frames) + "," +
-         std::string(truncation) + R"(,"detected_by":")" + std::string(detected_by) + R"(","extension_mismatch":)" +
-         (mismatch ? "true" : "false") + "}";
+         std::string(truncation) + R"(,"detected_by":")" + std::string(detected_by) +
+         R"(","extension_mismatch":)" + (mismatch ? "true" : "false") + "}";
 }
 
 TEST(ImageTest, EveryFormatAndColorMode) {
@@ -73,8 +73,9 @@ TEST(ImageTest, OcrReadsTheTextOfAnImage) {
   EXPECT_EQ(unread.text, "");
   EXPECT_EQ(unread.metadata_json, ImageMeta("png", 480, 160, "RGB", 8, 1, "content+extension", false,
                                             R"("truncated":true,"truncation_reasons":["ocr_page_limit"])"));
-  EXPECT_EQ(unread.summary,
-            "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (OCR is turned off).");
+  EXPECT_EQ(
+      unread.summary,
+      "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (OCR is turned off).");
 }
 
 TEST(ImageTest, OcrCutShortSaysSo) {
@@ -94,9 +95,10 @@ TEST(ImageTest, OcrCutShortSaysSo) {
   EXPECT_EQ(late.text, "");
   EXPECT_EQ(late.metadata_json, ImageMeta("png", 480, 160, "RGB", 8, 1, "content+extension", false,
                                           R"("truncated":true,"truncation_reasons":["time_limit"])"));
-  EXPECT_EQ(late.summary,
-            "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (time limit of 1e-09 s "
-            "reached).");
+  EXPECT_EQ(
+      late.summary,
+      "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (time limit of 1e-09 s "
+      "reached).");
 }
 
 TEST(ImageTest, ContentWinsOverAWrongExtension) {
