@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <system_error>
 #include <utility>
 
 #include "process/ocr.h"
@@ -16,14 +17,23 @@ ParallelOcr::~ParallelOcr() {
 }
 
 void ParallelOcr::Submit(int index, GrayImage image) {
-  if (workers_.empty()) {
-    for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { Run(); });
+  if (!started_) {
+    started_ = true;
+    // Fewer threads when the system refuses some (RLIMIT_NPROC); with none, pages are not read.
+    for (int i = 0; i < threads_; ++i) {
+      try {
+        workers_.emplace_back([this] { Run(); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
   }
+  const int started = static_cast<int>(workers_.size());
   std::unique_lock lock(mu_);
-  // Bounded queue; when every thread lost its engine nobody will take the page.
+  // Bounded queue; when no thread has an engine nobody will take the page.
   changed_.wait(
-      lock, [&] { return queue_.size() < 2 * static_cast<size_t>(threads_) || engines_failed_ == threads_; });
-  if (engines_failed_ == threads_) {
+      lock, [&] { return queue_.size() < 2 * static_cast<size_t>(threads_) || engines_failed_ == started; });
+  if (engines_failed_ == started) {
     results_.push_back({index, OcrPageStatus::kUnavailable, {}});
     return;
   }

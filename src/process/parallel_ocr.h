@@ -7,8 +7,9 @@
 // returns one result per page, in index order. Past `deadline` a page not yet started is not read and a
 // page being read is cut short: both end kTimeLimit, so Finish() returns soon after the deadline.
 // When no engine can be loaded (tesseract-ocr-eng missing) pages end kUnavailable.
-// Thread-safety: Submit and Finish are called from one thread; the pool's threads are its own. Nothing
-// here throws but std::bad_alloc and std::system_error (no thread could start), as the standard library.
+// When the system starts fewer threads than asked, the pool runs on those; with none, pages end
+// kUnavailable. Thread-safety: Submit and Finish are called from one thread; the pool's threads are its
+// own.
 #pragma once
 
 #include <chrono>
@@ -74,7 +75,8 @@ class ParallelOcr {
   std::vector<OcrPageResult> results_;  // Guarded by mu_.
   int engines_failed_ = 0;              // Guarded by mu_: threads that could not load an engine (and ended).
   bool closing_ = false;                // Guarded by mu_: no more pages will come.
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;    // Started with the first page.
+  bool started_ = false;
   bool finished_ = false;
 };
 
