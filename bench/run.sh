@@ -8,6 +8,8 @@
 #       connection, and OpenAI parts of 64 MiB sent 4 at a time (bench/sessions_client.py), each
 #       beside the single-stream POST /v1/files of (a), with the ratio (target appends >= 0.5);
 #   plus, for scale, a raw disk write of the same file with dd (conv=fsync).
+# Then the processing benchmarks: bench/process_bench.sh (CSV, JSON, PDF text) and bench/ocr_bench.sh
+# (a 20-page scanned PDF against the default processing timeout and Debian's tesseract CLI).
 # Prints figures and targets; asserts nothing (exit 0 unless a step could not run at all).
 #
 # Usage: bench/run.sh BUILD_DIR
@@ -226,3 +228,4 @@ echo "upload seconds, median of $upload_runs: filesd ${fd_time} (runs: ${fd_time
 echo "GET: filesd $fd_bad non-2xx, nginx $ng_bad non-2xx; static file = filesd's JSON answer ($body_bytes bytes)"
 echo "notes: filesd hashes (SHA-256), parses multipart and fsyncs before answering; nginx PUT does none of these."
 "$here/process_bench.sh" "$build_dir" || log "the processing benchmark could not run"
+"$here/ocr_bench.sh" "$build_dir" || log "the OCR benchmark could not run"

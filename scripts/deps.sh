@@ -25,7 +25,8 @@ test_pkgs=(
   python3-openpyxl python3-xlwt python3-reportlab python3-pil fonts-dejavu-core
   chromium chromium-driver
 )
-bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils)
+# poppler-utils and tesseract-ocr: the reference tools of bench/ocr_bench.sh (pdftoppm, tesseract).
+bench_pkgs=(nginx-light wrk libbenchmark-dev poppler-utils tesseract-ocr)
 
 case "$purpose" in
   build) want=("${build_pkgs[@]}"); why="to build the server" ;;

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "process/json_writer.h"
 #include "process/ocr.h"
 #include "process/text_decode.h"
+#include "process/truncation.h"
 
 namespace filesd::process {
 
@@ -208,17 +210,24 @@ std::string FormatFromLoader(std::string_view loader) {
   return "";
 }
 
-// Decodes a grey copy of the image (scaled to kOcrMaxSide) and reads it. Empty on any failure: OCR is
-// a bonus, never a reason to fail an image whose metadata is fine.
-std::string OcrImage(const std::string& path, const ImageInfo& info, double dpi,
-                     std::chrono::steady_clock::time_point deadline) {
+// The text OCR read, or why it read none.
+struct ImageText {
+  std::string text;
+  std::optional<TruncationReason> not_read;
+};
+
+// Decodes a grey copy of the image (scaled to kOcrMaxSide) and reads it. A failure leaves the text
+// empty, with the reason: OCR is a bonus, never a reason to fail an image whose metadata is fine.
+ImageText OcrImage(const std::string& path, const ImageInfo& info, double dpi,
+                   std::chrono::steady_clock::time_point deadline) {
+  const ImageText undecodable{{}, TruncationReason::kOcrUnavailable};
   const uint64_t side = std::max(info.width, info.height);
   const int target = static_cast<int>(std::min<uint64_t>(side, kOcrMaxSide));
   ImageRef thumb, flat, grey, bytes;
   if (vips_thumbnail(path.c_str(), &thumb.image, target, "height", target, "size", VIPS_SIZE_DOWN, nullptr) !=
       0) {
     vips_error_clear();
-    return "";
+    return undecodable;
   }
   VipsImage* current = thumb.image;
   if (vips_image_hasalpha(current)) {
@@ -227,7 +236,7 @@ std::string OcrImage(const std::string& path, const ImageInfo& info, double dpi,
     vips_area_unref(VIPS_AREA(white));
     if (rc != 0) {
       vips_error_clear();
-      return "";
+      return undecodable;
     }
     current = flat.image;
   }
@@ -235,27 +244,29 @@ std::string OcrImage(const std::string& path, const ImageInfo& info, double dpi,
       vips_cast(grey.image, &bytes.image, VIPS_FORMAT_UCHAR, "shift",
                 vips_image_get_format(grey.image) != VIPS_FORMAT_UCHAR, nullptr) != 0) {
     vips_error_clear();
-    return "";
+    return undecodable;
   }
   size_t size = 0;
   void* pixels = vips_image_write_to_memory(bytes.image, &size);
   if (pixels == nullptr) {
     vips_error_clear();
-    return "";
+    return undecodable;
   }
   const int width = vips_image_get_width(bytes.image);
   const int height = vips_image_get_height(bytes.image);
-  std::string text;
+  ImageText out = undecodable;
   if (size >= static_cast<size_t>(width) * static_cast<size_t>(height) && width > 0 && height > 0) {
     Result<std::unique_ptr<OcrEngine>> engine = OcrEngine::Create();
     if (engine.ok()) {
       const double scale = static_cast<double>(width) / static_cast<double>(info.width);
-      text = (*engine)->Recognize(static_cast<const uint8_t*>(pixels), width, height, width,
-                                  static_cast<int>(dpi * scale), deadline);
+      std::optional<std::string> text = (*engine)->Recognize(
+          static_cast<const uint8_t*>(pixels), width, height, width, static_cast<int>(dpi * scale), deadline);
+      out.not_read = text ? std::nullopt : std::optional(TruncationReason::kTimeLimit);
+      if (text) out.text = std::move(*text);
     }
   }
   g_free(pixels);
-  return text;
+  return out;
 }
 
 std::string Upper(std::string s) {
@@ -313,11 +324,21 @@ Result<ProcessOutput> ImageProcessor::Process(ByteSource& src, const ProcessLimi
   ProcessOutput out;
   out.type = "image";
   out.mime_type = info.format == "jpeg" ? "image/jpeg" : "image/" + info.format;
-  if (limits.max_ocr_pages > 0 && info.format != "bmp") {
+  Truncation truncation;
+  if (limits.max_ocr_pages == 0) {
+    truncation.Add(TruncationReason::kOcrPageLimit);
+  } else if (info.format == "bmp") {
+    truncation.Add(TruncationReason::kOcrUnavailable);  // No BMP decoder but ImageMagick's (blocked).
+  } else {
     const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                       std::chrono::duration<double>(limits.max_seconds * kOcrTimeShare));
-    out.text = OcrImage(path, info, dpi >= 72 ? dpi : 300, deadline);
-    out.text.resize(TruncateUtf8(out.text, limits.max_text_bytes).size());
+    ImageText read = OcrImage(path, info, dpi >= 72 ? dpi : 300, deadline);
+    if (read.not_read) truncation.Add(*read.not_read);
+    out.text = std::move(read.text);
+    if (out.text.size() > limits.max_text_bytes) {
+      truncation.Add(TruncationReason::kTextSizeLimit);
+      out.text.resize(TruncateUtf8(out.text, limits.max_text_bytes).size());
+    }
   }
 
   JsonWriter w;
@@ -329,6 +350,7 @@ Result<ProcessOutput> ImageProcessor::Process(ByteSource& src, const ProcessLimi
   w.Key("color_mode").String(info.color_mode);
   w.Key("bit_depth").Int(info.bit_depth);
   w.Key("frames").Int(info.frames);
+  truncation.WriteFields(w);
   w.EndObject();
   out.metadata_json = w.Take();
 
@@ -338,6 +360,14 @@ Result<ProcessOutput> ImageProcessor::Process(ByteSource& src, const ProcessLimi
   if (info.frames > 1) out.summary += ", " + CountNoun(static_cast<uint64_t>(info.frames), "frame", "frames");
   out.summary += ".";
   if (!out.text.empty()) out.summary += " It contains text (read by OCR).";
+  for (TruncationReason reason :
+       {TruncationReason::kOcrPageLimit, TruncationReason::kOcrUnavailable, TruncationReason::kTimeLimit}) {
+    if (truncation.Has(reason))
+      out.summary += " Its text was not read (" + TruncationWhy(reason, limits) + ").";
+  }
+  if (truncation.Has(TruncationReason::kTextSizeLimit))
+    out.summary +=
+        " The text is cut at the size limit of " + CountNoun(limits.max_text_bytes, "byte", "bytes") + ".";
   return out;
 }
 

@@ -160,3 +160,52 @@ def _quietly(fn):
         fn()
     except requests.RequestException:
         pass  # the server is killed under it
+
+
+def make_scanned_pdf(words: list[str]) -> bytes:
+    """A PDF whose pages are only pictures of a word each (no text layer), as a scanner makes them."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 64)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for word in words:
+        img = Image.new("L", (900, 200), 255)
+        ImageDraw.Draw(img).text((30, 60), word, fill=0, font=font)
+        c.drawImage(ImageReader(img), 72, 600, width=450, height=100)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+SCANNED_WORDS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA"]
+
+
+def test_a_scanned_pdf_is_read_by_ocr_page_by_page(api):
+    obj = upload_processed(api, make_scanned_pdf(SCANNED_WORDS), "scan.pdf", "application/pdf")
+    assert obj["status"] == "processed", obj
+    m = obj["metadata"]
+    assert (m["page_count"], m["ocr_pages"]) == (4, 4), m
+    assert (m["ocr_skipped_pages"], m["ocr_skipped_page_count"]) == ([], 0), m
+    assert (m["truncated"], m["truncation_reasons"]) == (False, []), m
+    assert "not read" not in obj["processing_summary"], obj
+    # One form feed between pages, in page order, as for pages with a text layer.
+    assert text_of(api, obj["id"]).text == "\f".join(SCANNED_WORDS)
+
+
+def test_an_ocr_cut_short_names_the_pages_it_did_not_read(server_factory):
+    srv = server_factory({"max-ocr-pages": 2})
+    s = srv.session(srv.create_key("ocr"))
+    obj = upload_processed(s, make_scanned_pdf(SCANNED_WORDS), "scan.pdf", "application/pdf")
+    assert obj["status"] == "processed", obj
+    m = obj["metadata"]
+    assert (m["page_count"], m["ocr_pages"]) == (4, 2), m
+    assert m["ocr_skipped_pages"] == [{"first": 3, "last": 4, "reason": "ocr_page_limit"}], m
+    assert m["ocr_skipped_page_count"] == 2, m
+    assert (m["truncated"], m["truncation_reasons"]) == (True, ["ocr_page_limit"]), m
+    assert obj["processing_summary"].endswith(
+        "(2 pages read by OCR). Pages 3-4 were not read by OCR (limit of 2 OCR pages)."), obj
+    # Unread pages stay in place, empty.
+    assert text_of(s, obj["id"]).text == "ALPHA\fBRAVO\f\f"

@@ -141,6 +141,25 @@ def make_pdf(out):
         c.save()
         return buf.getvalue()
 
+    # Scanned pages: each only a picture of a word. scanned.pdf has three; mixed.pdf has two between
+    # pages with a text layer.
+    def pages(kinds):
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+        for kind, word in kinds:
+            if kind == "text":
+                c.setFont("Helvetica", 14)
+                c.drawString(72, 760, word)
+            else:
+                c.drawImage(ImageReader(text_image(word, size=(900, 200))), 72, 600, width=450, height=100)
+            c.showPage()
+        c.save()
+        return buf.getvalue()
+
+    write(out, "scanned.pdf", pages([("scan", "ALPHA"), ("scan", "BRAVO"), ("scan", "CHARLIE")]))
+    write(out, "mixed.pdf", pages([("text", "Page one has text."), ("scan", "ALPHA"), ("scan", "BRAVO"),
+                                   ("text", "Closing page.")]))
+
     doc = build()
     write(out, "report.pdf", doc)
     write(out, "truncated.pdf", doc[: len(doc) // 3])

@@ -12,13 +12,17 @@ namespace {
 using testing::Fixture;
 using testing::MustProcess;
 
+// `truncation`: the "truncated" and "truncation_reasons" fields.
+constexpr std::string_view kWhole = R"("truncated":false,"truncation_reasons":[])";
+
 std::string ImageMeta(std::string_view format, int w, int h, std::string_view mode, int depth, int frames,
-                      std::string_view detected_by = "content+extension", bool mismatch = false) {
+                      std::string_view detected_by = "content+extension", bool mismatch = false,
+                      std::string_view truncation = kWhole) {
   return R"({"type":"image","format":")" + std::string(format) + R"(","width":)" + std::to_string(w) +
          R"(,"height":)" + std::to_string(h) + R"(,"color_mode":")" + std::string(mode) +
-         R"(","bit_depth":)" + std::to_string(depth) + R"(,"frames":)" + std::to_string(frames) +
-         R"(,"detected_by":")" + std::string(detected_by) + R"(","extension_mismatch":)" +
-         (mismatch ? "true" : "false") + "}";
+         R"(","bit_depth":)" + std::to_string(depth) + R"(,"frames":)" + std::to_string(frames) + "," +
+         std::string(truncation) + R"(,"detected_by":")" + std::string(detected_by) +
+         R"(","extension_mismatch":)" + (mismatch ? "true" : "false") + "}";
 }
 
 TEST(ImageTest, EveryFormatAndColorMode) {
@@ -40,7 +44,11 @@ TEST(ImageTest, EveryFormatAndColorMode) {
       {"anim.gif", ImageMeta("gif", 16, 16, "L", 8, 3), "image/gif"},
       {"rgba.webp", ImageMeta("webp", 25, 15, "RGBA", 8, 1), "image/webp"},
       {"rgb.tiff", ImageMeta("tiff", 21, 13, "RGB", 8, 1), "image/tiff"},
-      {"rgb.bmp", ImageMeta("bmp", 19, 11, "RGB", 8, 1), "image/bmp"},
+      // No BMP decoder for OCR (only ImageMagick's, blocked): said, not hidden.
+      {"rgb.bmp",
+       ImageMeta("bmp", 19, 11, "RGB", 8, 1, "content+extension", false,
+                 R"("truncated":true,"truncation_reasons":["ocr_unavailable"])"),
+       "image/bmp"},
   };
   for (const Case& c : cases) {
     ProcessOutput out = MustProcess(c.file);
@@ -61,7 +69,36 @@ TEST(ImageTest, OcrReadsTheTextOfAnImage) {
             "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. It contains text (read by OCR).");
   ProcessLimits no_ocr;
   no_ocr.max_ocr_pages = 0;
-  EXPECT_EQ(MustProcess("ocr.png", "ocr.png", no_ocr).text, "");
+  ProcessOutput unread = MustProcess("ocr.png", "ocr.png", no_ocr);
+  EXPECT_EQ(unread.text, "");
+  EXPECT_EQ(unread.metadata_json, ImageMeta("png", 480, 160, "RGB", 8, 1, "content+extension", false,
+                                            R"("truncated":true,"truncation_reasons":["ocr_page_limit"])"));
+  EXPECT_EQ(
+      unread.summary,
+      "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (OCR is turned off).");
+}
+
+TEST(ImageTest, OcrCutShortSaysSo) {
+  ProcessLimits tiny;
+  tiny.max_text_bytes = 3;
+  ProcessOutput cut = MustProcess("ocr.png", "ocr.png", tiny);
+  EXPECT_EQ(cut.text, "FIL");
+  EXPECT_EQ(cut.metadata_json, ImageMeta("png", 480, 160, "RGB", 8, 1, "content+extension", false,
+                                         R"("truncated":true,"truncation_reasons":["text_size_limit"])"));
+  EXPECT_EQ(cut.summary,
+            "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. It contains text (read by OCR). The text "
+            "is cut at the size limit of 3 bytes.");
+  // A time budget already spent when OCR would start.
+  ProcessLimits no_time;
+  no_time.max_seconds = 1e-9;
+  ProcessOutput late = MustProcess("ocr.png", "ocr.png", no_time);
+  EXPECT_EQ(late.text, "");
+  EXPECT_EQ(late.metadata_json, ImageMeta("png", 480, 160, "RGB", 8, 1, "content+extension", false,
+                                          R"("truncated":true,"truncation_reasons":["time_limit"])"));
+  EXPECT_EQ(
+      late.summary,
+      "PNG image of 480 x 160 pixels, color mode RGB, 8-bit. Its text was not read (time limit of 1e-09 s "
+      "reached).");
 }
 
 TEST(ImageTest, ContentWinsOverAWrongExtension) {
