@@ -38,32 +38,9 @@ for py in python3 /usr/bin/python3; do
 done
 [ -n "$gen_python" ] || { log "no python3 with reportlab and PIL (python3-reportlab, python3-pil)"; exit 1; }
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/filesd-ocr-bench.XXXXXX")
-cleanup() {
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "work dir kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/lib.sh"
+bench_workdir filesd-ocr-bench
 
-load_start=$(cut -d' ' -f1 /proc/loadavg)
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() {
-  python3 -c "import sys
-try:
-    print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')
-except (ValueError, ZeroDivisionError):
-    print('n/a')" "$1" "$2"
-}
-meets() {  # VALUE OP TARGET
-  python3 -c "import sys, operator
-ops = {'<': operator.lt, '<=': operator.le}
-try:
-    print('yes' if ops[sys.argv[2]](float(sys.argv[1]), float(sys.argv[3])) else 'NO')
-except ValueError:
-    print('n/a')" "$1" "$2" "$3"
-}
 # Share of the drawn words found, in order, in a text (pages split on form feeds).
 accuracy() {  # TRUTH TEXT
   python3 -c "import difflib, sys
@@ -105,7 +82,7 @@ run_reference() {  # JOBS -> seconds; text in $work/ref-JOBS.txt
      tesseract "$2/p{}.pgm" "$2/p{}" --dpi '"$dpi"' -l eng --oem 1 quiet 2>/dev/null' _ "$work/scan.pdf" "$dir"
   t1=$(now)
   for p in $(seq 1 "$pages"); do cat "$dir/p$p.txt"; printf '\f'; done >"$work/ref-$jobs.txt"
-  elapsed "$t0" "$t1"
+  elapsed "$t0" "$t1" 2
 }
 
 fd=(); fd_cpu=(); ref1=(); refn=()

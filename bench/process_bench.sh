@@ -38,38 +38,15 @@ for py in python3 /usr/bin/python3; do
   if "$py" -c 'import reportlab' 2>/dev/null; then pdf_python=$py; break; fi
 done
 
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/filesd-process-bench.XXXXXX")
-cleanup() {
-  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "work dir kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$here/lib.sh"
+bench_workdir filesd-process-bench
 
-load_start=$(cut -d' ' -f1 /proc/loadavg)
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.6f}')" "$1" "$2"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rate() {  # AMOUNT SECONDS SCALE: AMOUNT / SECONDS / SCALE with one decimal
   python3 -c "import sys
 try:
     print(f'{float(sys.argv[1]) / float(sys.argv[2]) / float(sys.argv[3]):.1f}')
 except (ValueError, ZeroDivisionError):
     print('n/a')" "$1" "$2" "$3"
-}
-ratio() {
-  python3 -c "import sys
-try:
-    print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')
-except (ValueError, ZeroDivisionError):
-    print('n/a')" "$1" "$2"
-}
-meets() {
-  python3 -c "import sys
-try:
-    print('yes' if float(sys.argv[1]) >= float(sys.argv[2]) else 'NO')
-except ValueError:
-    print('n/a')" "$1" "$2"
 }
 meta_field() {  # ANSWER_FILE FIELD: a field of the worker answer's metadata, or "?" (and the error)
   python3 -c "import json, sys
@@ -200,10 +177,10 @@ echo "filesd processing benchmark: $(nproc) cores; CSV $csv_bytes bytes, JSON $j
 fmt='%-34s %14s %24s %8s %10s %6s\n'
 printf "$fmt" "measure" "filesd" "reference" "ratio" "target" "meets"
 printf "$fmt" "----------------------------------" "--------------" "------------------------" "--------" "----------" "------"
-printf "$fmt" "(1) CSV analysis, MB/s" "$fd_csv_mbps" "$dk_csv_mbps (DuckDB)" "$csv_ratio" ">= 1.0" "$(meets "$csv_ratio" 1.0)"
+printf "$fmt" "(1) CSV analysis, MB/s" "$fd_csv_mbps" "$dk_csv_mbps (DuckDB)" "$csv_ratio" ">= 1.0" "$(meets "$csv_ratio" ">=" 1.0)"
 printf "$fmt" "    same, DuckDB on 1 thread" "$fd_csv_mbps" "$dk1_csv_mbps (DuckDB x1)" "$csv1_ratio" "-" "-"
-printf "$fmt" "(2) JSON analysis, MB/s" "$fd_json_mbps" "$sj_json_mbps (simdjson)" "$json_ratio" ">= 0.5" "$(meets "$json_ratio" 0.5)"
-printf "$fmt" "(3) PDF text, pages/s" "$fd_pdf_pps" "$pt_pdf_pps (pdftotext)" "$pdf_ratio" ">= 1.0" "$(meets "$pdf_ratio" 1.0)"
+printf "$fmt" "(2) JSON analysis, MB/s" "$fd_json_mbps" "$sj_json_mbps (simdjson)" "$json_ratio" ">= 0.5" "$(meets "$json_ratio" ">=" 0.5)"
+printf "$fmt" "(3) PDF text, pages/s" "$fd_pdf_pps" "$pt_pdf_pps (pdftotext)" "$pdf_ratio" ">= 1.0" "$(meets "$pdf_ratio" ">=" 1.0)"
 echo
 echo "checks: CSV rows filesd $fd_csv_rows, DuckDB $dk_rows; JSON array length filesd $fd_json_len," \
   "simdjson $sj_count; PDF pages filesd $fd_pdf_pages of $pdf_pages"

@@ -77,22 +77,7 @@ mbps() {  # BYTES SECONDS
   python3 -c "import sys; b, s = float(sys.argv[1]), float(sys.argv[2]); print(f'{b / s / 1e6:.1f}' if s > 0 else 'n/a')" "$1" "$2"
 }
 
-ratio() {  # A B: A / B with two decimals
-  python3 -c "import sys
-try:
-    print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')
-except (ValueError, ZeroDivisionError):
-    print('n/a')" "$1" "$2"
-}
-
-meets() {  # VALUE OP TARGET: "yes" / "no"
-  python3 -c "import sys, operator
-ops = {'>=': operator.ge, '<': operator.lt}
-try:
-    print('yes' if ops[sys.argv[2]](float(sys.argv[1]), float(sys.argv[3])) else 'NO')
-except ValueError:
-    print('n/a')" "$1" "$2" "$3"
-}
+. "$here/lib.sh"   # now, elapsed, median, ratio, meets
 
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 
@@ -156,7 +141,6 @@ for run in $(seq 1 "$upload_runs"); do
   sync
 done
 hwm=$(kib_field "$filesd_pid" VmHWM)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ng_time=$(median "${ng_times[@]}")
 fd_time=$(median "${fd_times[@]}")
 

@@ -1,36 +1,19 @@
 #include "api/parse/media_type.h"
 
+#include "api/parse/http_syntax.h"
+
 #include <algorithm>
 #include <cstring>
 
 namespace filesd {
 namespace {
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool AsciiIEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
-
-bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-void SkipOws(std::string_view& s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-}
-
-// RFC 9110 tchar.
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
+using http_syntax::AsciiLower;
+using http_syntax::EqualsIgnoreCase;
+using http_syntax::IsOws;
+using http_syntax::IsTokenChar;
+using http_syntax::SkipOws;
+using http_syntax::TrimOws;
 
 // The leading token of `s`, lower-cased, consumed; empty when `s` starts with no tchar.
 std::string ReadLowerToken(std::string_view& s) {
@@ -93,7 +76,7 @@ bool HasParameter(const MediaType& sent, const MediaTypeParameter& want) {
   for (const MediaTypeParameter& p : sent.parameters) {
     if (p.name != want.name) continue;
     const bool equal =
-        want.name == "charset" ? AsciiIEquals(p.value, want.value) : p.value == want.value;
+        want.name == "charset" ? EqualsIgnoreCase(p.value, want.value) : p.value == want.value;
     if (!equal) return false;
     found = true;
   }
@@ -128,7 +111,7 @@ std::optional<MediaType> ParseMediaType(std::string_view value) {
 
 bool MediaTypeSatisfies(std::string_view bound, std::string_view sent) {
   const std::optional<MediaType> want = ParseMediaType(bound);
-  if (!want) return AsciiIEquals(TrimOws(bound), TrimOws(sent));
+  if (!want) return EqualsIgnoreCase(TrimOws(bound), TrimOws(sent));
   const std::optional<MediaType> got = ParseMediaType(sent);
   if (!got || got->type != want->type || got->subtype != want->subtype) return false;
   return std::all_of(want->parameters.begin(), want->parameters.end(),

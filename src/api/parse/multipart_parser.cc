@@ -1,4 +1,5 @@
 #include "api/parse/multipart_parser.h"
+#include "api/parse/http_syntax.h"
 
 #include <algorithm>
 #include <bit>
@@ -28,39 +29,18 @@ enum class MultipartParser::State : uint8_t {
 
 namespace {
 
+using http_syntax::AsciiLower;
+using http_syntax::EqualsIgnoreCase;
+using http_syntax::IsOws;
+using http_syntax::IsTokenChar;
+using http_syntax::SkipOws;
+using http_syntax::TrimOws;
+
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kHeaderEnd = "\r\n\r\n";
 
 Status Malformed(std::string_view what) {
   return InvalidArgument("multipart body: " + std::string(what));
-}
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-void SkipOws(std::string_view& s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-}
-
-// RFC 9110 tchar.
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
 // RFC 2046 bcharsnospace; a space is allowed too, except at the end.
