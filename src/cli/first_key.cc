@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "meta/api_keys.h"
 
@@ -28,6 +29,15 @@ std::string ShellQuote(const std::string& text) {
   return quoted + "'";
 }
 
+// The command that makes more keys, naming this very executable (it is seldom on PATH: `make run`
+// runs build/filesd) and the data dir.
+std::string KeysCreateCommand(const std::string& data_dir) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::string("filesd") : ShellQuote(self.string())) +
+         " keys create --project NAME --data-dir " + ShellQuote(data_dir);
+}
+
 // Where a client on this machine reaches the server: an unspecified listen address (all
 // interfaces) is reached through loopback.
 std::string LocalBaseUrl(const std::string& host, uint16_t port) {
@@ -45,13 +55,13 @@ void PrintToTerminal(const std::string& token, const std::string& base,
       "\n"
       "BASE=%s\n"
       "KEY=%s\n"
-      "printf 'hello from filesd\\n' | curl -sS --fail-with-body -w '\\n' \"$BASE/v1/files\" "
+      "printf 'hello from filesd\\n' | curl -sS --fail-with-body \"$BASE/v1/files\" "
       "-H \"Authorization: Bearer $KEY\" -F purpose=user_data -F 'file=@-;filename=hello.txt'\n"
-      "curl -sS --fail-with-body -w '\\n' \"$BASE/v1/files\" -H \"Authorization: Bearer $KEY\"\n"
+      "curl -sS --fail-with-body \"$BASE/v1/files\" -H \"Authorization: Bearer $KEY\"\n"
       "\n"
-      "More keys: filesd keys create --project NAME --data-dir %s\n"
+      "More keys: %s\n"
       "\n",
-      base.c_str(), token.c_str(), ShellQuote(data_dir).c_str());
+      base.c_str(), token.c_str(), KeysCreateCommand(data_dir).c_str());
   std::fflush(stdout);
 }
 
@@ -96,8 +106,7 @@ Status CreateKeyIntoFile(MetadataStore& meta, const Clock& clock, const std::str
     }
   }
   return Unavailable("cannot write the first API key to " + path + ": " + written.message() +
-                     "; make a key with `filesd keys create --project default --data-dir " +
-                     ShellQuote(data_dir) + "`");
+                     "; make a key with `" + KeysCreateCommand(data_dir) + "`");
 }
 
 }  // namespace
@@ -115,9 +124,8 @@ Status CreateFirstKeyIfNone(MetadataStore& meta, const Clock& clock, const Serve
   FILESD_RETURN_IF_ERROR(CreateKeyIntoFile(meta, clock, config.data_dir, path));
   spdlog::info(
       "no API key existed, so one was created for project 'default' and written to {} (mode "
-      "0600), not to this log: read it there, then delete the file. More keys: filesd keys create "
-      "--project NAME --data-dir {}",
-      path, ShellQuote(config.data_dir));
+      "0600), not to this log: read it there, then delete the file. More keys: {}",
+      path, KeysCreateCommand(config.data_dir));
   return Status::Ok();
 }
 
