@@ -11,18 +11,25 @@ boost::json::value OrNull(const std::optional<T>& v) {
   return boost::json::value(*v);
 }
 
-}  // namespace
-
-boost::json::object FileObject(const FileRecord& f) {
+// The fields the file and the upload object share, in their order: id, object, bytes, times,
+// filename, purpose.
+boost::json::object ObjectHead(const FileRecord& f, std::string_view object) {
   boost::json::object o;
   o["id"] = f.id;
-  o["object"] = "file";
+  o["object"] = object;
   o["bytes"] = f.bytes;
   o["created_at"] = f.created_at;
   o["updated_at"] = f.updated_at;
   o["expires_at"] = OrNull(f.expires_at);
   o["filename"] = f.filename;
   o["purpose"] = f.purpose;
+  return o;
+}
+
+}  // namespace
+
+boost::json::object FileObject(const FileRecord& f) {
+  boost::json::object o = ObjectHead(f, "file");
   o["status"] = FileStatusName(f.status);
   o["status_details"] = OrNull(f.status_details);
   o["mime_type"] = f.mime_type;
@@ -48,15 +55,7 @@ boost::json::object UploadObject(const FileRecord& f, int64_t now) {
   } else if (f.status == FileStatus::kUploading) {
     status = f.expires_at && *f.expires_at <= now ? "expired" : "pending";
   }
-  boost::json::object o;
-  o["id"] = f.id;
-  o["object"] = "upload";
-  o["bytes"] = f.bytes;
-  o["created_at"] = f.created_at;
-  o["updated_at"] = f.updated_at;
-  o["expires_at"] = OrNull(f.expires_at);
-  o["filename"] = f.filename;
-  o["purpose"] = f.purpose;
+  boost::json::object o = ObjectHead(f, "upload");
   o["status"] = status;
   o["mime_type"] = f.mime_type;
   o["file_id"] = f.id;
