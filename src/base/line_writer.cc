@@ -24,37 +24,55 @@ bool WriteAll(int fd, std::string_view bytes) {
 }  // namespace
 
 LineWriter::LineWriter(int fd, size_t max_pending_bytes)
-    : fd_(fd), max_pending_bytes_(max_pending_bytes) {}
+    : fd_(fd), max_pending_bytes_(max_pending_bytes), writer_([this] { WriteLoop(); }) {}
+
+LineWriter::~LineWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_one();
+  writer_.join();
+}
 
 void LineWriter::Append(std::string_view line) {
-  std::unique_lock lock(mu_);
-  if (writing_ && pending_.size() + line.size() > max_pending_bytes_) {
-    ++dropped_lines_;
-    return;
-  }
-  pending_ += line;
-  if (writing_) return;  // the thread writing now takes this line too
-  writing_ = true;
-  while (!pending_.empty()) {
-    writing_buf_.swap(pending_);  // both keep their capacity from one round to the next
-    lock.unlock();
-    const bool ok = WriteAll(fd_, writing_buf_);
-    lock.lock();
-    if (!ok) {
-      dropped_lines_ +=
-          static_cast<uint64_t>(std::count(writing_buf_.begin(), writing_buf_.end(), '\n'));
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    // A line always fits an empty buffer; behind a stalled reader the buffer stops at the cap.
+    if (!pending_.empty() && pending_.size() + line.size() > max_pending_bytes_) {
+      ++dropped_lines_;
+      return;
     }
-    writing_buf_.clear();
+    wake = pending_.empty() && !writing_;  // else the writer is awake and will take this line
+    pending_ += line;
   }
-  writing_ = false;
-  lock.unlock();
-  idle_cv_.notify_all();
+  if (wake) work_cv_.notify_one();
+}
+
+void LineWriter::WriteLoop() {
+  std::string batch;  // keeps its capacity from one write to the next
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_cv_.wait(lock, [this] { return stop_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping, and everything is written
+    batch.swap(pending_);
+    writing_ = true;
+    lock.unlock();
+    const bool ok = WriteAll(fd_, batch);
+    lock.lock();
+    writing_ = false;
+    if (!ok) {
+      dropped_lines_ += static_cast<uint64_t>(std::count(batch.begin(), batch.end(), '\n'));
+    }
+    batch.clear();
+    if (pending_.empty()) idle_cv_.notify_all();
+  }
 }
 
 void LineWriter::Flush() {
   std::unique_lock lock(mu_);
-  // A writer leaves only when nothing is pending, so once none is writing all is written.
-  idle_cv_.wait(lock, [this] { return !writing_; });
+  idle_cv_.wait(lock, [this] { return pending_.empty() && !writing_; });
 }
 
 uint64_t LineWriter::dropped_lines() const {

@@ -1,15 +1,16 @@
-// LineWriter: whole lines to a file descriptor from many threads, each written as it is produced.
+// LineWriter: whole lines to a file descriptor from many threads, each written as soon as it is
+// produced, by the writer's own thread, so a thread that logs never waits on the descriptor.
 //
-// Group commit: a thread appends its line to a shared buffer; if no write is in progress it becomes
-// the writer, writes the buffer with write(2), and keeps writing what other threads appended in the
-// meantime until the buffer is empty; a thread that finds a write in progress only appends and
-// returns (the writer takes its line). So there is no background thread and no delay: a line is on
-// the descriptor when Append() returns, or is being written by the thread that is writing. Lines
-// keep the order of their Append() calls and are never split between writes of other lines.
+// Append() adds the line to a shared buffer and, if the writer thread is idle, wakes it; the writer
+// takes the whole buffer, writes it with write(2), and goes on until the buffer is empty. So a line
+// is written at once (no timer, no batching delay) when the log is quiet, and lines that arrive
+// while a write is in progress go out together in the next one. Lines keep the order of their
+// Append() calls and are never split between writes of other lines.
 //
-// A reader that stops reading (a full pipe) blocks only the writing thread; the others keep
-// appending up to `max_pending_bytes`, beyond which lines are dropped (counted, see dropped_lines())
-// rather than holding up the threads that log. A write error other than EINTR drops the buffer.
+// A reader that stops reading (a full pipe) blocks only the writer thread; Append() keeps
+// buffering up to `max_pending_bytes`, beyond which lines are dropped (counted, see
+// dropped_lines()) rather than holding up the threads that log. A write error other than EINTR
+// drops what was being written. The destructor writes what is pending, then joins the thread.
 #pragma once
 
 #include <condition_variable>
@@ -17,17 +18,19 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace filesd {
 
 class LineWriter {
  public:
   explicit LineWriter(int fd, size_t max_pending_bytes = size_t{16} << 20);
+  ~LineWriter();
   LineWriter(const LineWriter&) = delete;
   LineWriter& operator=(const LineWriter&) = delete;
 
-  // Appends `line` (which must end with '\n') and, unless another thread is writing, writes it
-  // and whatever else is pending. Thread-safe.
+  // Appends `line` (which must end with '\n') for the writer thread. Never blocks on the
+  // descriptor. Thread-safe.
   void Append(std::string_view line);
 
   // Returns once every line appended before the call has been written (or dropped). Thread-safe.
@@ -37,14 +40,18 @@ class LineWriter {
   uint64_t dropped_lines() const;
 
  private:
+  void WriteLoop();
+
   const int fd_;
   const size_t max_pending_bytes_;
   mutable std::mutex mu_;
-  std::condition_variable idle_cv_;  // signalled when a writer finishes
+  std::condition_variable work_cv_;  // signalled when the idle writer has lines, or must stop
+  std::condition_variable idle_cv_;  // signalled when the writer has written all there was
   std::string pending_;              // guarded by mu_
-  std::string writing_buf_;          // the writer's own, touched only by the thread that writes
-  bool writing_ = false;             // guarded by mu_
+  bool writing_ = false;             // guarded by mu_: the writer holds lines taken from pending_
+  bool stop_ = false;                // guarded by mu_
   uint64_t dropped_lines_ = 0;       // guarded by mu_
+  std::thread writer_;               // last: started once the members above exist
 };
 
 }  // namespace filesd

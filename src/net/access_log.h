@@ -1,8 +1,8 @@
 // AccessLog: one JSON line per request on stdout (API.md section 9).
 //
-// Each line is written as it is produced, by the thread that logs it or by the one already
-// writing (group commit, base/line_writer.h): no background thread, no delay, whole lines in the
-// order they were logged. A line looks like
+// Each line is written as soon as it is produced, by the log's own writer thread
+// (base/line_writer.h), so a request never waits on stdout: no timer, no batching delay, whole lines
+// in the order they were logged. A line looks like
 //   {"ts":1796282954.268,"request_id":"...","method":"PUT","path":"/v1/files/upload/..?sig=REDACTED",
 //    "route":"files.upload_put","status":200,"bytes_in":10,"bytes_out":321,"duration_ms":12.345,...}
 // `ts` is when the request ended, in Unix seconds with milliseconds; `duration_ms` has 3 decimals;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -57,13 +58,27 @@ std::string MakeLine(int thread, int seq) {
   return s.str();
 }
 
-TEST(LineWriterTest, ALineIsOnTheDescriptorWhenAppendReturns) {
+// Blocks until `want.size()` bytes came through the pipe.
+std::string ReadExactly(int fd, size_t size) {
+  std::string out;
+  char buf[4096];
+  while (out.size() < size) {
+    const ssize_t n = ::read(fd, buf, std::min(sizeof buf, size - out.size()));
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+TEST(LineWriterTest, EachLineIsWrittenWithoutAFlushOrTheWriterEnding) {
   Pipe p;
   LineWriter w(p.w);
   w.Append("first\n");
-  EXPECT_EQ(p.ReadAvailable(), "first\n");
+  EXPECT_EQ(ReadExactly(p.r, 6), "first\n");  // would block for ever if lines waited for Flush()
   w.Append("second\n");
-  EXPECT_EQ(p.ReadAvailable(), "second\n");
+  EXPECT_EQ(ReadExactly(p.r, 7), "second\n");
+  w.Flush();
+  EXPECT_EQ(p.ReadAvailable(), "");
 }
 
 TEST(LineWriterTest, ManyThreadsEveryLineWholePresentOnceAndInOrderPerThread) {
@@ -124,7 +139,7 @@ TEST(LineWriterTest, WhileTheReaderStallsOthersAppendUpToTheCapThenDropWholeLine
   const std::string big = std::string(256 * 1024, 'x') + "\n";
   std::thread blocked([&] { w.Append(big); });
   while (p.Queued() < 4096) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  // The pipe holds bytes of `big`, so its writer is in write(2): these only append, or drop.
+  // The pipe holds bytes of `big`, so the writer thread is in write(2): these only append, or drop.
   const std::string small = std::string(99, 's') + "\n";
   for (int i = 0; i < 100; ++i) w.Append(small);  // returns at once though the pipe is full
   EXPECT_EQ(w.dropped_lines(), 100u - kCap / small.size());
