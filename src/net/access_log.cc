@@ -64,16 +64,17 @@ std::string Fixed3(double v) {
 
 }  // namespace
 
-AccessLog::AccessLog(bool enabled, int fd) : enabled_(enabled), writer_(fd) {}
-
-AccessLog::~AccessLog() { Flush(); }
-
-void AccessLog::Write(const AccessLogEntry& entry) {
-  if (!enabled_) return;
-  writer_.Append(FormatLine(entry, std::chrono::system_clock::now()));
+AccessLog::AccessLog(bool enabled, int fd) {
+  if (enabled) writer_.emplace(fd);
 }
 
-void AccessLog::Flush() { writer_.Flush(); }
+void AccessLog::Write(const AccessLogEntry& entry) {
+  if (writer_) writer_->Append(FormatLine(entry, std::chrono::system_clock::now()));
+}
+
+void AccessLog::Flush() {
+  if (writer_) writer_->Flush();
+}
 
 std::string AccessLog::FormatLine(const AccessLogEntry& e,
                                   std::chrono::system_clock::time_point now) {

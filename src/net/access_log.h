@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,8 +38,7 @@ struct AccessLogEntry {
 class AccessLog {
  public:
   // `enabled` false discards every entry (benchmarks may turn logging off). `fd` is where lines go.
-  explicit AccessLog(bool enabled = true, int fd = 1);
-  ~AccessLog();  // Flush()
+  explicit AccessLog(bool enabled = true, int fd = 1);  // the destructor writes what is pending
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
@@ -53,8 +53,7 @@ class AccessLog {
                                 std::chrono::system_clock::time_point now);
 
  private:
-  const bool enabled_;
-  LineWriter writer_;
+  std::optional<LineWriter> writer_;  // none when logging is off: no thread, nothing written
 };
 
 }  // namespace filesd
