@@ -38,6 +38,7 @@
 #include "net/access_log.h"
 #include "net/http_server.h"
 #include "upload/hmac_url_signer.h"
+#include "upload/sessions.h"
 #include "upload/signing_secret.h"
 
 namespace filesd {
@@ -189,6 +190,8 @@ int RunServe(ServeConfig config) {
   services.options.upload_url_ttl_seconds = config.upload_url_ttl_seconds;
   services.options.session_ttl_seconds = config.session_ttl_seconds;
   services.options.cors_origins = config.cors_origin_list;
+  Sessions sessions(services.upload_deps());
+  services.sessions = &sessions;
   Api api(services);
 
   ServerOptions options;

@@ -17,6 +17,7 @@ class Authenticator;
 class Metrics;
 class FileAnalyzer;
 class UrlSigner;
+class Sessions;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
@@ -41,6 +42,7 @@ struct Services {
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
+  Sessions* sessions = nullptr;     // upload sessions and OpenAI Uploads (upload/sessions.h)
   ApiOptions options;
   // Names this server process (random per start); owns the Idempotency-Key claims it makes.
   std::string instance_id;
