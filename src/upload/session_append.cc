@@ -97,6 +97,10 @@ class SegmentAppend final : public AppendSink {
         return recorded;
       }
       if (recorded.status().code() == StatusCode::kNotFound) return NoSuchUpload(start_.id);
+      if (MayHaveCommitted(recorded.status())) {
+        ingest_->Adopted();  // left to the janitor (intent) or to the row that recorded it
+        return recorded;
+      }
       if (recorded.status().code() != StatusCode::kConflict) return recorded;
       // Someone else's append (or a complete, or parts) won: see which.
       FileRecord now_row;

@@ -242,8 +242,9 @@ Result<FileRecord> Sessions::Complete(const CompleteSession& req) const {
   if (adopted.code() == StatusCode::kConflict) {
     return Conflict("the upload changed meanwhile; read its size and retry", "upload_changed");
   }
+  // Adopted, or possibly adopted (a lost reply): then the intent or the row keeps the blob.
+  if (adopted.ok() || MayHaveCommitted(adopted)) content.Adopted();
   FILESD_RETURN_IF_ERROR(adopted);
-  content.Adopted();
   DiscardStaged(deps_, f.id);
   auto analyzed = deps_.analyzer->Analyze(updated);
   if (!analyzed.ok()) {

@@ -70,8 +70,9 @@ class PartUpload final : public PartSink {
       FILESD_RETURN_IF_ERROR(ExplainRefusal(deps_, ticket_.project_id, ticket_.id, true, &unused));
       return added;
     }
+    // Recorded, or possibly recorded (a lost reply): then the intent or the row keeps the blob.
+    if (added.ok() || MayHaveCommitted(added)) ingest_->Adopted();
     FILESD_RETURN_IF_ERROR(added);
-    ingest_->Adopted();
     return part;
   }
 

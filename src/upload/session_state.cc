@@ -98,6 +98,10 @@ Result<std::string> StateAt(MetadataStore& meta, const std::string& file_id, uin
   return Internal("no segment of upload " + file_id + " ends at its recorded size");
 }
 
+bool MayHaveCommitted(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kInternal;
+}
+
 namespace {
 
 // Deletes `keys`; true if every one is gone.

@@ -50,6 +50,12 @@ Result<std::unique_ptr<Sha256>> ResumeSha256(const std::string& state);
 // The SHA-256 state after the first `size` bytes of the session `file_id` ("" for size 0).
 Result<std::string> StateAt(MetadataStore& meta, const std::string& file_id, uint64_t size);
 
+// True for a failure of a recording transaction that may have committed all the same (a lost
+// reply: kUnavailable, kInternal). The caller must then leave the blob it recorded alone: if the
+// transaction did not commit, the blob's intent lets the janitor remove it; if it did, a row
+// references it.
+bool MayHaveCommitted(const Status& s);
+
 // Deletes the blobs of every segment and part of `file_id`, then their rows if every blob went.
 // Best effort (logged): what stays is deleted by the janitor with the file.
 void DiscardStaged(const UploadDeps& deps, const std::string& file_id);
