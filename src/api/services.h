@@ -17,6 +17,8 @@ class Authenticator;
 class Metrics;
 class FileAnalyzer;
 class UrlSigner;
+class FileUploads;
+class PresignedUploads;
 class Sessions;
 
 struct ApiOptions {
@@ -42,7 +44,10 @@ struct Services {
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
-  Sessions* sessions = nullptr;     // upload sessions and OpenAI Uploads (upload/sessions.h)
+  // The upload flows (src/upload), built on upload_deps() by the composition root.
+  FileUploads* file_uploads = nullptr;    // POST /v1/files
+  PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
+  Sessions* sessions = nullptr;           // upload sessions and OpenAI Uploads (upload/sessions.h)
   ApiOptions options;
   // Names this server process (random per start); owns the Idempotency-Key claims it makes.
   std::string instance_id;
