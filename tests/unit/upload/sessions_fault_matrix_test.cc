@@ -3,6 +3,8 @@
 // visible (rows, usage, the open session's content and parts), nothing leaks after a janitor pass.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "base/crypto.h"
 #include "unit/upload/fault_matrix.h"
 #include "upload/sessions.h"
@@ -28,8 +30,12 @@ std::string OpenSessionText(World& w, const std::string& id) {
     auto reader = sessions.OpenContent(*f);
     if (!reader.ok()) return out + reader.status().ToString();
     std::string buf((*reader)->size_bytes(), '\0');
-    auto n = buf.empty() ? Result<size_t>(0) : (*reader)->ReadAt(0, std::span<char>(buf));
-    out += n.ok() ? Sha256::HexOf(buf.substr(0, *n)) : n.status().ToString();
+    for (uint64_t at = 0; at < buf.size();) {
+      auto n = (*reader)->ReadAt(at, std::span<char>(buf.data() + at, buf.size() - at));
+      if (!n.ok() || *n == 0) return out + "short read";
+      at += *n;
+    }
+    out += Sha256::HexOf(buf);
   }
   auto parts = w.raw_meta().ListUploadParts(id);
   out += " parts=" + (parts.ok() ? std::to_string(parts->size()) : parts.status().ToString());
@@ -77,7 +83,10 @@ std::vector<std::string> PartIds(World& w, const std::string& id) {
   auto parts = w.raw_meta().ListUploadParts(id);
   EXPECT_TRUE(parts.ok());
   if (parts.ok()) {
-    for (const UploadPartRecord& p : *parts) ids.push_back(p.id);
+    std::vector<UploadPartRecord> by_seq = *parts;
+    std::sort(by_seq.begin(), by_seq.end(),
+              [](const UploadPartRecord& a, const UploadPartRecord& b) { return a.seq < b.seq; });
+    for (const UploadPartRecord& p : by_seq) ids.push_back(p.id);
   }
   return ids;
 }
