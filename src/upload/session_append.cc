@@ -66,8 +66,11 @@ class SegmentAppend final : public AppendSink {
   Status Open() {
     FILESD_ASSIGN_OR_RETURN(std::string state, StateAt(*deps_.meta, start_.id, start_.bytes));
     FILESD_ASSIGN_OR_RETURN(sha_, ResumeSha256(state));
+    // Under the file's content folder (content/<file_id>/...), as parts are: where an open session's
+    // content has always been stored (operators and tests look there). The janitor finds segments
+    // by their rows, not by their keys.
     FILESD_ASSIGN_OR_RETURN(ingest_,
-                            BlobIngest::Start(deps_, blob_keys::NewSegmentKey(start_.id)));
+                            BlobIngest::Start(deps_, blob_keys::NewContentKey(start_.id)));
     return Status::Ok();
   }
 
