@@ -5,8 +5,8 @@
 // A session is a file row with status `uploading` and no blob_key. It is filled one of two ways,
 // never both:
 //  * appends: each acknowledged append is its own immutable segment blob (a fresh key under the
-//    file's content folder, blob_keys::NewContentKey), written and made durable first (BlobIngest), then recorded by ONE conditional metadata
-//    transaction (MetadataStore::AppendUploadSegment) that checks the size is still the segment's
+//    file's content folder, blob_keys::NewContentKey), written and made durable first
+//    (BlobIngest), then recorded by ONE conditional metadata transaction (MetadataStore::AppendUploadSegment) that checks the size is still the segment's
 //    offset, applies the quotas and advances the size. That transaction is the only serialisation:
 //    no lock is held across I/O. A loser of a race without `offset` re-hashes its own segment
 //    (<= kMaxAppendBytes, read back from its blob) from the new predecessor's state and records it at
