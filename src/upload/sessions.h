@@ -6,11 +6,12 @@
 // never both:
 //  * appends: each acknowledged append is its own immutable segment blob (a fresh key under the
 //    file's content folder, blob_keys::NewContentKey), written and made durable first
-//    (BlobIngest), then recorded by ONE conditional metadata transaction (MetadataStore::AppendUploadSegment) that checks the size is still the segment's
-//    offset, applies the quotas and advances the size. That transaction is the only serialisation:
-//    no lock is held across I/O. A loser of a race without `offset` re-hashes its own segment
-//    (<= kMaxAppendBytes, read back from its blob) from the new predecessor's state and records it at
-//    the new end (bounded retries); with an `offset` that no longer matches it answers 409
+//    (BlobIngest), then recorded by ONE conditional metadata transaction
+//    (MetadataStore::AppendUploadSegment) that checks the size is still the segment's offset,
+//    applies the quotas and advances the size. That transaction is the only serialisation: no
+//    lock is held across I/O. A loser of a race without `offset` re-hashes its own segment
+//    (<= kMaxAppendBytes, read back from its blob) from the new predecessor's state and records it
+//    at the new end (bounded retries); with an `offset` that no longer matches it answers 409
 //    offset_mismatch and its segment is discarded.
 //    Each segment row carries the SHA-256 state after its bytes (base/crypto.h Sha256::ExportState),
 //    so complete's digest is the last state finished: no byte is read again to hash it.
