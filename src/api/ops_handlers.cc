@@ -41,9 +41,9 @@ Dispatch MetricsText(RequestContext& ctx) {
   r.body = ctx.services.metrics->RenderPrometheus();
   if (ctx.services.sessions != nullptr) {
     r.body +=
-        "# HELP filesd_upload_complete_rehash_total Completes of uploads whose parts were not listed "
-        "in the order they were hashed in (parallel or reordered parts), so their content was read "
-        "once to hash it.\n"
+        "# HELP filesd_upload_complete_rehash_total Completes of uploads whose parts were not "
+        "listed in the order they were hashed in (parallel or reordered parts), so their "
+        "content was read once to hash it.\n"
         "# TYPE filesd_upload_complete_rehash_total counter\n"
         "filesd_upload_complete_rehash_total " +
         std::to_string(ctx.services.sessions->rehashed_completes()) + "\n";

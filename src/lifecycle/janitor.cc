@@ -24,7 +24,9 @@ Result<JanitorReport> Janitor::RunOnce() {
       // Segments appended to an upload session that never completed (or left after a complete).
       FILESD_ASSIGN_OR_RETURN(std::vector<UploadSegmentRecord> segments,
                               meta_.ListUploadSegments(f.id));
-      for (const UploadSegmentRecord& s : segments) FILESD_RETURN_IF_ERROR(blobs_.Delete(s.blob_key));
+      for (const UploadSegmentRecord& s : segments) {
+        FILESD_RETURN_IF_ERROR(blobs_.Delete(s.blob_key));
+      }
       FILESD_RETURN_IF_ERROR(meta_.DeleteUploadSegments(f.id));
       FILESD_RETURN_IF_ERROR(meta_.PurgeFile(f.id));
       ++report.files_purged;

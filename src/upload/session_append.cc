@@ -5,8 +5,8 @@
 //      SHA-256 state the session has after its current size; every byte goes to both.
 //   3. Finish(offset): a named offset must be the size the append started at; the blob is made
 //      durable; AppendUploadSegment records it if the size is still that (the store's condition,
-//      which also applies the quotas). A loser without an offset re-hashes its own bytes from the new
-//      end's state and tries again there; a loser with an offset answers 409 offset_mismatch.
+//      which also applies the quotas). A loser without an offset re-hashes its own bytes from the
+//      new end's state and tries again there; a loser with an offset answers 409 offset_mismatch.
 //   Any failure abandons the segment: the blob and its intent are removed (or, if the process
 //   dies, the janitor removes them through the intent).
 #include <algorithm>
@@ -66,9 +66,9 @@ class SegmentAppend final : public AppendSink {
   Status Open() {
     FILESD_ASSIGN_OR_RETURN(std::string state, StateAt(*deps_.meta, start_.id, start_.bytes));
     FILESD_ASSIGN_OR_RETURN(sha_, ResumeSha256(state));
-    // Under the file's content folder (content/<file_id>/...), as parts are: where an open session's
-    // content has always been stored (operators and tests look there). The janitor finds segments
-    // by their rows, not by their keys.
+    // Under the file's content folder (content/<file_id>/...), as parts are: where an open
+    // session's content has always been stored (operators and tests look there). The janitor finds
+    // segments by their rows, not by their keys.
     FILESD_ASSIGN_OR_RETURN(ingest_,
                             BlobIngest::Start(deps_, blob_keys::NewContentKey(start_.id)));
     return Status::Ok();

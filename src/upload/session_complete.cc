@@ -220,7 +220,9 @@ Result<FileRecord> Sessions::Complete(const CompleteSession& req) const {
     if (sha) {
       rehashed_completes_.fetch_add(1);
       plan.sha256 = sha->FinishHex();
-      if (req.sha256 && *plan.sha256 != *req.sha256) return ChecksumMismatch("sha256", *plan.sha256);
+      if (req.sha256 && *plan.sha256 != *req.sha256) {
+        return ChecksumMismatch("sha256", *plan.sha256);
+      }
     }
     if (md5) {
       const std::string got = md5->FinishHex();

@@ -102,7 +102,8 @@ Result<PartTicket> Sessions::AdmitPart(const std::string& project_id, const std:
 
 Result<std::unique_ptr<PartSink>> Sessions::BeginPart(const PartTicket& ticket) const {
   // The chain this part continues: the part with the highest seq so far.
-  FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, deps_.meta->ListUploadParts(ticket.id));
+  FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts,
+                          deps_.meta->ListUploadParts(ticket.id));
   const UploadPartRecord* last = nullptr;
   for (const UploadPartRecord& p : parts) {
     if (last == nullptr || p.seq > last->seq) last = &p;

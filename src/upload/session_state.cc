@@ -15,7 +15,8 @@ Status SessionClosed(const std::string& id) {
 }
 
 Status ModesMixed() {
-  return Conflict("an upload uses either appended chunks or parts, not both", "upload_mode_conflict");
+  return Conflict("an upload uses either appended chunks or parts, not both",
+                  "upload_mode_conflict");
 }
 
 Status OffsetMismatch(const std::string& id, uint64_t offset, uint64_t size) {

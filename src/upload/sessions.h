@@ -13,12 +13,13 @@
 //    (<= kMaxAppendBytes, read back from its blob) from the new predecessor's state and records it
 //    at the new end (bounded retries); with an `offset` that no longer matches it answers 409
 //    offset_mismatch and its segment is discarded.
-//    Each segment row carries the SHA-256 state after its bytes (base/crypto.h Sha256::ExportState),
-//    so complete's digest is the last state finished: no byte is read again to hash it.
+//    Each segment row carries the SHA-256 state after its bytes (Sha256::ExportState), so
+//    complete's digest is the last state finished: no byte is read again to hash it.
 //  * parts: each part is its own blob plus an upload_parts row. A part hashes while it streams,
-//    continuing the state of the part with the highest seq when it started (chain_prev). At complete,
-//    if the listed parts form that chain in order the digest is free; otherwise (parallel or
-//    reordered parts) the composed content is read once to hash it (counted: rehashed_completes()).
+//    continuing the state of the part with the highest seq when it started (chain_prev). At
+//    complete, if the listed parts form that chain in order the digest is free; otherwise
+//    (parallel or reordered parts) the composed content is read once to hash it (counted:
+//    rehashed_completes()).
 // Complete composes the segments or the listed parts into a fresh content blob (ComposeBlobs: the
 // store's in-kernel concatenation, or a copy), then one conditional UpdateFile adopts it; the
 // segment/part blobs and rows are deleted best-effort afterwards (the janitor deletes what stays
@@ -77,7 +78,8 @@ struct CompleteSession {
 // One append (PUT /v1/uploads/{id}) as its decoded bytes arrive: the ContentSink shape
 // (upload/content_sink.h) with Finish(offset), since the client's `offset` may follow the data.
 // Append() refuses past kMaxAppendBytes (413 chunk_too_large), the file size limit (413
-// file_too_large) or the room the quotas leave (429); bytes go to a fresh segment blob as they come.
+// file_too_large) or the room the quotas leave (429); bytes go to a fresh segment blob as they
+// come.
 class AppendSink {
  public:
   virtual ~AppendSink() = default;
@@ -116,8 +118,8 @@ class Sessions {
   Sessions& operator=(const Sessions&) = delete;
 
   // A new session (status uploading, size 0). 400 for a bad filename, purpose or mime_type; 413
-  // file_too_large (param bytes) when declared_bytes pass the size limit; 429 when the declared size
-  // or one more file does not fit the quotas.
+  // file_too_large (param bytes) when declared_bytes pass the size limit; 429 when the declared
+  // size or one more file does not fit the quotas.
   Result<FileRecord> Create(const NewSession& req) const;
 
   // Starts an append to session `id` of `project_id`: 404 upload_not_found if not visible, 409

@@ -84,7 +84,8 @@ class SessionWorld {
       return;
     }
     project_id_ = project->id;
-    deps_ = UploadDeps{counting_.get(), meta_.get(), &clock_, &no_analysis_, nullptr, UploadLimits{}};
+    deps_ = UploadDeps{counting_.get(), meta_.get(),  &clock_,
+                       &no_analysis_,   nullptr,      UploadLimits{}};
     sessions_ = std::make_unique<Sessions>(deps_);
   }
 

@@ -193,8 +193,8 @@ TEST(SessionsFaultMatrix, Cancel) {
       fx, [fx](World& w) { ASSERT_TRUE(Append(w, fx->id, "doomed").ok()); },
       [fx](World& w) { return Sessions(w.deps()).Cancel(w.project_id(), fx->id).status(); },
       [fx](World& w) {
-        EXPECT_EQ(w.raw_meta().GetFile(w.project_id(), fx->id, w.clock().NowSeconds()).status().code(),
-                  StatusCode::kNotFound);
+        auto gone = w.raw_meta().GetFile(w.project_id(), fx->id, w.clock().NowSeconds());
+        EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
       }));
   EXPECT_GT(report.failed_runs, 1u);
 }

@@ -1,6 +1,6 @@
-// The session flow (upload/sessions.h) without HTTP, on a real SQLite file and the local blob store:
-// appends as segments, racing appends, reads of open sessions, complete's free digest, the parts'
-// hash chain and its fallback, cancel.
+// The session flow (upload/sessions.h) without HTTP, on a real SQLite file and the local blob
+// store: appends as segments, racing appends, reads of open sessions, complete's free digest, the
+// parts' hash chain and its fallback, cancel.
 #include <gtest/gtest.h>
 
 #include <thread>
