@@ -138,6 +138,16 @@ Status FaultInjectingBlobStore::Delete(const std::string& key) {
   return Run<Status>(*injector_, [&] { return base_->Delete(key); });
 }
 
+ComposableBlobs* FaultInjectingBlobStore::composable() {
+  return base_->composable() != nullptr ? this : nullptr;
+}
+
+Result<BlobInfo> FaultInjectingBlobStore::Compose(const std::string& dest_key,
+                                                  const std::vector<std::string>& source_keys) {
+  return Run<Result<BlobInfo>>(
+      *injector_, [&] { return ComposeBlobs(*base_, dest_key, source_keys); });
+}
+
 Result<size_t> FaultInjectingBlobStore::RemoveAbandonedWrites() {
   return base_->RemoveAbandonedWrites();
 }

@@ -2,8 +2,9 @@
 // kUnavailable, for crash-consistency tests ("fail the n-th store operation, for every n").
 //
 // Counted operations, in the order they start: NewWriter, BlobWriter::Append, BlobWriter::Commit,
-// NewReader, BlobReader::ReadAt, Stat, Delete (also through writers and readers obtained from this
-// store). Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted,
+// NewReader, BlobReader::ReadAt, Stat, Delete, Compose (also through writers and readers obtained
+// from this store). Compose is one operation, offered only when the wrapped store has the ability
+// (composable() is null otherwise, and ComposeBlobs() then counts its reads and writes one by one). Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted,
 // except that CheckReady fails while a sticky fault is active.
 //
 // Deterministic: the count is one atomic sequence, so a single-threaded scenario fails at the same
@@ -14,13 +15,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "blob/blob_store.h"
 
 namespace filesd {
 
-class FaultInjectingBlobStore : public BlobStore {
+class FaultInjectingBlobStore : public BlobStore, public ComposableBlobs {
  public:
   enum class Mode {
     kOnce,    // Only the n-th operation fails; later ones reach the wrapped store.
@@ -59,6 +61,9 @@ class FaultInjectingBlobStore : public BlobStore {
   Status Delete(const std::string& key) override;
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
+  ComposableBlobs* composable() override;
+  Result<BlobInfo> Compose(const std::string& dest_key,
+                           const std::vector<std::string>& source_keys) override;
 
   struct Injector;  // The shared counter; writers and readers keep it alive.
 
