@@ -9,7 +9,7 @@
 #include "api/json_response.h"
 #include "api/multipart_upload.h"
 #include "api/parse/byte_range.h"
-#include "api/quota.h"
+#include "upload/quota.h"
 #include "base/crypto.h"
 
 namespace filesd::handlers {
@@ -54,7 +54,7 @@ Dispatch CreateFile(RequestContext& ctx) {
   }
   // Quotas (API.md section 8): refuse from the header alone when the count is full or the body is
   // larger than the room left plus the framing allowance; the consumer checks the streamed bytes.
-  auto quota = LoadQuotaState(ctx.services, ctx.project_id, ctx.now);
+  auto quota = LoadQuotaState(*ctx.services.meta, ctx.project_id, ctx.now);
   if (!quota.ok()) return Fail(ctx, quota.status());
   const uint64_t least_file_bytes =
       ctx.head.content_length && *ctx.head.content_length > opts.multipart_overhead_bytes

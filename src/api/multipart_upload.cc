@@ -8,11 +8,12 @@
 #include "api/file_json.h"
 #include "api/handler_util.h"
 #include "api/http_names.h"
-#include "api/ingest.h"
 #include "api/json_response.h"
 #include "api/parse/multipart_parser.h"
-#include "api/quota.h"
 #include "base/crypto.h"
+#include "blob/blob_keys.h"
+#include "upload/blob_ingest.h"
+#include "upload/quota.h"
 
 namespace filesd {
 namespace {
@@ -58,7 +59,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
       FILESD_RETURN_IF_ERROR(ValidateFilename(filename_, "filename"));
       part_content_type_ = h.content_type;
       file_id_ = reserved_file_id_.value_or(NewUuidV4());
-      auto ingest = BlobIngest::Start(services_, file_id_);
+      auto ingest = BlobIngest::Start(services_.upload_deps(), blob_keys::NewContentKey(file_id_));
       if (!ingest.ok()) return ingest.status();
       ingest_ = std::move(ingest).value();
       field_ = Field::kFile;

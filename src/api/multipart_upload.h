@@ -10,7 +10,7 @@
 #include <string>
 
 #include "api/http.h"
-#include "api/quota.h"
+#include "upload/quota.h"
 #include "api/request_context.h"
 #include "meta/records.h"
 

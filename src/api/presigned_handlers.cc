@@ -22,11 +22,11 @@
 #include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
-#include "api/ingest.h"
+#include "upload/blob_ingest.h"
 #include "api/json_body.h"
 #include "api/json_response.h"
 #include "api/parse/media_type.h"
-#include "api/quota.h"
+#include "upload/quota.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 #include "upload/url_signer.h"
@@ -171,7 +171,7 @@ Response CreateUploadUrlFromBody(const Services& services, const std::string& pr
 
   // Quotas (API.md section 8): the new file must fit, with its declared size if there is one. The
   // PUT checks again against the usage of its time.
-  auto quota = LoadQuotaState(services, project_id, now);
+  auto quota = LoadQuotaState(*services.meta, project_id, now);
   if (!quota.ok()) return ErrorResponse(quota.status(), kEnvelope);
   if (Status s = quota->CheckNewFile(size.value_or(0)); !s.ok()) return ErrorResponse(s, kEnvelope);
 
@@ -604,10 +604,11 @@ Dispatch PutSignedUpload(RequestContext& ctx) {
   }
   // Quotas: refused from Content-Length before any byte is stored, or as soon as a streamed body
   // passes the room left.
-  auto quota = LoadQuotaState(services, grant->project_id, ctx.now);
+  auto quota = LoadQuotaState(*services.meta, grant->project_id, ctx.now);
   if (!quota.ok()) return Answer(ctx.Error(quota.status()));
   if (Status s = quota->CheckGrowth(declared); !s.ok()) return Answer(ctx.Error(s));
-  auto ingest = BlobIngest::Start(services, file->id);
+  auto ingest =
+      BlobIngest::Start(services.upload_deps(), blob_keys::NewContentKey(file->id));
   if (!ingest.ok()) return Answer(ctx.Error(ingest.status()));
   Dispatch d;
   d.consumer = std::make_unique<SignedPutConsumer>(

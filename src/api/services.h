@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "blob/blob_store.h"
 #include "meta/metadata_store.h"
+#include "upload/upload_deps.h"
 
 namespace filesd {
 
@@ -43,6 +44,13 @@ struct Services {
   ApiOptions options;
   // Names this server process (random per start); owns the Idempotency-Key claims it makes.
   std::string instance_id;
+
+  // What the upload flows (src/upload) need, taken from the fields above.
+  UploadDeps upload_deps() const {
+    return UploadDeps{blobs, meta, clock, analyzer, url_signer,
+                      UploadLimits{options.max_file_bytes, options.upload_url_ttl_seconds,
+                                   options.session_ttl_seconds}};
+  }
 };
 
 }  // namespace filesd

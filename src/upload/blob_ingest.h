@@ -1,7 +1,8 @@
 // BlobIngest: writes new content to a fresh blob key so that nothing is visible until one metadata
 // transaction adopts it (ARCHITECTURE.md principle 3). Used by every upload flow.
 //
-// Lifecycle: Start() records a blob intent and opens a writer; Append() streams; Commit() makes the
+// Lifecycle: Start() records a blob intent for a fresh key the caller made (blob_keys::NewContentKey,
+// NewSegmentKey, ...) and opens a writer; Append() streams; Commit() makes the
 // blob durable and returns its size and digest; the caller then creates or updates the file row
 // with blob_key(), which removes the intent in the same transaction, and calls Adopted(). If
 // anything fails, or the object is destroyed before Adopted(), the blob and the intent are removed,
@@ -13,15 +14,17 @@
 #include <string>
 #include <string_view>
 
-#include "api/services.h"
 #include "blob/blob_store.h"
+#include "meta/metadata_store.h"
+#include "upload/upload_deps.h"
 
 namespace filesd {
 
 class BlobIngest {
  public:
-  static Result<std::unique_ptr<BlobIngest>> Start(const Services& services,
-                                                   std::string_view file_id);
+  // `blob_key` must be fresh (never used before): nothing else may write or delete it. The ingest
+  // keeps deps.blobs and deps.meta, which must outlive it. Threading: one thread at a time.
+  static Result<std::unique_ptr<BlobIngest>> Start(const UploadDeps& deps, std::string blob_key);
   ~BlobIngest();
   BlobIngest(const BlobIngest&) = delete;
   BlobIngest& operator=(const BlobIngest&) = delete;
@@ -39,10 +42,12 @@ class BlobIngest {
   void Abandon();
 
  private:
-  BlobIngest(const Services& services, std::string key, std::unique_ptr<BlobWriter> writer)
-      : services_(services), key_(std::move(key)), writer_(std::move(writer)) {}
+  BlobIngest(BlobStore* blobs, MetadataStore* meta, std::string key,
+             std::unique_ptr<BlobWriter> writer)
+      : blobs_(blobs), meta_(meta), key_(std::move(key)), writer_(std::move(writer)) {}
 
-  const Services& services_;
+  BlobStore* const blobs_;
+  MetadataStore* const meta_;
   std::string key_;
   std::unique_ptr<BlobWriter> writer_;  // null once committed or abandoned
   BlobInfo committed_;

@@ -1,22 +1,19 @@
-#include "api/ingest.h"
+#include "upload/blob_ingest.h"
 
 #include <spdlog/spdlog.h>
 
-#include "blob/blob_keys.h"
-
 namespace filesd {
 
-Result<std::unique_ptr<BlobIngest>> BlobIngest::Start(const Services& services,
-                                                      std::string_view file_id) {
-  std::string key = blob_keys::NewContentKey(file_id);
-  FILESD_RETURN_IF_ERROR(services.meta->RecordBlobIntent(key, services.clock->NowSeconds()));
-  auto writer = services.blobs->NewWriter(key);
+Result<std::unique_ptr<BlobIngest>> BlobIngest::Start(const UploadDeps& deps,
+                                                      std::string blob_key) {
+  FILESD_RETURN_IF_ERROR(deps.meta->RecordBlobIntent(blob_key, deps.clock->NowSeconds()));
+  auto writer = deps.blobs->NewWriter(blob_key);
   if (!writer.ok()) {
-    (void)services.meta->RemoveBlobIntent(key);
+    (void)deps.meta->RemoveBlobIntent(blob_key);  // if this fails too, the janitor removes it
     return std::move(writer).TakeStatus();
   }
   return std::unique_ptr<BlobIngest>(
-      new BlobIngest(services, std::move(key), std::move(writer).value()));
+      new BlobIngest(deps.blobs, deps.meta, std::move(blob_key), std::move(writer).value()));
 }
 
 BlobIngest::~BlobIngest() { Abandon(); }
@@ -44,13 +41,13 @@ void BlobIngest::Abandon() {
     writer_.reset();
   }
   if (committed_ok_) {
-    if (Status s = services_.blobs->Delete(key_); !s.ok()) {
+    if (Status s = blobs_->Delete(key_); !s.ok()) {
       // The intent stays, so the janitor deletes the blob later.
       spdlog::warn("ingest: could not delete abandoned blob {}: {}", key_, s.ToString());
       return;
     }
   }
-  if (Status s = services_.meta->RemoveBlobIntent(key_); !s.ok()) {
+  if (Status s = meta_->RemoveBlobIntent(key_); !s.ok()) {
     spdlog::warn("ingest: could not remove blob intent {}: {}", key_, s.ToString());
   }
 }
