@@ -78,8 +78,8 @@ ComposableBlobs* FaultInjectingBlobStore::composable() {
 
 Result<BlobInfo> FaultInjectingBlobStore::Compose(const std::string& dest_key,
                                                   const std::vector<std::string>& source_keys) {
-  return Run<Result<BlobInfo>>(
-      *injector_, [&] { return ComposeBlobs(*base_, dest_key, source_keys); });
+  return plan_->Run<Result<BlobInfo>>(
+      [&] { return ComposeBlobs(*base_, dest_key, source_keys); });
 }
 
 Result<size_t> FaultInjectingBlobStore::RemoveAbandonedWrites() {

@@ -4,8 +4,9 @@
 // Counted operations, in the order they start: NewWriter, BlobWriter::Append, BlobWriter::Commit,
 // NewReader, BlobReader::ReadAt, Stat, Delete, Compose (also through writers and readers obtained
 // from this store). Compose is one operation, offered only when the wrapped store has the ability
-// (composable() is null otherwise, and ComposeBlobs() then counts its reads and writes one by one). Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted,
-// except that CheckReady fails while a sticky fault is active.
+// (composable() is null otherwise, and ComposeBlobs() then counts its reads and writes one by one).
+// Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted, except that
+// CheckReady fails while a sticky fault is active.
 //
 // The count and the choice of the failing operation are a FaultPlan (base/fault_plan.h), which may
 // be shared with other fault-injecting stores (meta/fault_injecting_metadata_store.h) so that one
