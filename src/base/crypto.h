@@ -35,7 +35,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Its state can leave the process and come back: ExportState() writes the state after the bytes so
 // far as text, and Resume() continues from such a text, in another object, process or instance, so a
 // stream hashed in pieces (an upload session's appends) yields the digest of the whole without the
-// pieces being read again. The text is a defined, versioned format, independent of OpenSSL's structs:
+// pieces being read again. The text is a defined, versioned format, independent of OpenSSL's
+// structs:
 //   "s1:" <64 lowercase hex: the 8 32-bit chaining words H0..H7, big-endian>
 //   ":" <decimal byte count so far, no leading zeros, < 2^61>
 //   ":" <lowercase hex of the (byte count mod 64) bytes not yet folded into a block>
@@ -56,7 +57,8 @@ class Sha256 {
   // The state after every byte given to Update so far, in the format above. Does not change it.
   std::string ExportState() const;
   // A hasher continuing from `state` (an ExportState() text). kInternal if `state` is not exactly
-  // such a text (another version, a damaged or truncated value): never a crash, never a wrong hasher.
+  // such a text (another version, a damaged or truncated value): never a crash, never a wrong
+  // hasher.
   static Result<std::unique_ptr<Sha256>> Resume(std::string_view state);
 
   static std::string HexOf(std::string_view data);

@@ -2,8 +2,8 @@
 //
 // Why the low-level API: EVP digests have no way to export and resume their state, and the state is
 // what lets an upload hashed in pieces get its digest without a second read. SHA256_CTX is a public,
-// documented struct (openssl/sha.h) and SHA256_Update is the very code the EVP provider calls (SHA-NI
-// included), so speed is the same (bench/sha256_state_speed.cc measures it). OpenSSL 3 marks the API
+// documented struct (openssl/sha.h) and SHA256_Update is the very code the EVP provider calls
+// (SHA-NI included), so speed is the same (bench/sha256_update_speed.cc measures it). OpenSSL 3 marks the API
 // deprecated; the warning is silenced for this file only. Nothing outside this file sees the struct:
 // the exported state is our own text format, read and written field by field.
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -82,7 +82,9 @@ std::string Sha256::ExportState() const {
   const SHA256_CTX& c = impl_->ctx;
   unsigned char words[32];
   for (int i = 0; i < 8; ++i) {
-    for (int b = 0; b < 4; ++b) words[4 * i + b] = static_cast<unsigned char>(c.h[i] >> (24 - 8 * b));
+    for (int b = 0; b < 4; ++b) {
+      words[4 * i + b] = static_cast<unsigned char>(c.h[i] >> (24 - 8 * b));
+    }
   }
   const uint64_t bits = (uint64_t{c.Nh} << 32) | c.Nl;
   const uint64_t bytes = bits / 8;

@@ -89,6 +89,24 @@ class AppendableBlobs {
   Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size, std::string_view data);
 };
 
+// Optional ability of a store: building one blob from others without the bytes passing through the
+// caller (the local store copies in the kernel; S3 would copy parts server-side). Upload sessions
+// compose their immutable segments into the final content this way at complete.
+class ComposableBlobs {
+ public:
+  virtual ~ComposableBlobs() = default;
+  // Makes `dest_key` hold the concatenation of the committed `source_keys`, in order (a key may
+  // repeat; an empty list gives an empty blob), durably and atomically as BlobWriter::Commit: the
+  // result is invisible until done, and replaces existing content of dest_key atomically. Sources
+  // are unchanged. The result's sha256_hex is empty: the bytes are not read back by the caller.
+  // Errors: kNotFound if a source has no committed content, kInvalidArgument for a malformed key
+  // (both with dest_key untouched); kUnavailable/kInternal as the store's other writes (dest_key
+  // untouched, except as a failed Commit after its rename may leave it).
+  // REQUIRES: dest_key is not one of the sources.
+  virtual Result<BlobInfo> Compose(const std::string& dest_key,
+                                   const std::vector<std::string>& source_keys) = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -110,6 +128,15 @@ class BlobStore {
   // The store's append ability, or nullptr when it has none (then upload sessions answer an error).
   // The pointer lives as long as the store.
   virtual AppendableBlobs* appendable() { return nullptr; }
+  // The store's compose ability, or nullptr when it has none (ComposeBlobs() then copies through a
+  // writer). The pointer lives as long as the store.
+  virtual ComposableBlobs* composable() { return nullptr; }
 };
+
+// ComposableBlobs::Compose through the store's ability when it has one, else by reading every source
+// through a reader and writing dest_key through a writer (bytes pass through this process, bounded
+// memory). Same contract either way, sha256_hex included (empty).
+Result<BlobInfo> ComposeBlobs(BlobStore& store, const std::string& dest_key,
+                              const std::vector<std::string>& source_keys);
 
 }  // namespace filesd

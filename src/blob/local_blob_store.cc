@@ -8,145 +8,35 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "base/crypto.h"
 #include "blob/blob_keys.h"
+#include "blob/local_blob_internal.h"
 #include "blob/overlapped_sha256.h"
 
 namespace filesd {
 
+using local_blob_internal::CloseFd;
+using local_blob_internal::CreateTempFile;
 using local_blob_internal::ErrnoToStatus;
+using local_blob_internal::FsyncDir;
+using local_blob_internal::IsDirectory;
+using local_blob_internal::kFileMode;
+using local_blob_internal::kMaxIoBytes;
+using local_blob_internal::kRenameAttempts;
+using local_blob_internal::MakeDir;
+using local_blob_internal::ParentDirsOf;
+using local_blob_internal::PublishTemp;
+using local_blob_internal::Shared;
+using local_blob_internal::SyncAndClose;
 
 namespace {
 
-constexpr mode_t kDirMode = 0700;
-constexpr mode_t kFileMode = 0600;
-// Linux transfers at most ~2 GiB per read/write call; stay well below.
-constexpr size_t kMaxIoBytes = 1u << 30;
-// A Commit may race with a Delete that removes a now-empty parent directory between our mkdir and
-// our rename; we recreate the directories and try again this many times.
-constexpr int kRenameAttempts = 8;
-
-// strerror_r comes in a GNU flavour (returns the text) and an XSI one (fills the buffer).
-[[maybe_unused]] const char* PickErrorText(const char* text, const char* /*buf*/) { return text; }
-[[maybe_unused]] const char* PickErrorText(int rc, const char* buf) {
-  return rc == 0 ? buf : "unknown error";
-}
-
-std::string ErrnoText(int err) {
-  char buf[256] = {};
-  return PickErrorText(strerror_r(err, buf, sizeof(buf)), buf);
-}
-
 Status InvalidKey() { return InvalidArgument("invalid blob key"); }
 
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-Status CloseFd(int fd) {
-  // On Linux the descriptor is released even when close() fails, so never retry it.
-  if (::close(fd) != 0 && errno != EINTR) return ErrnoToStatus("close", errno);
-  return Status::Ok();
-}
-
-Status FsyncDir(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus("open directory", errno);
-  Status status;
-  while (::fsync(fd) != 0) {
-    if (errno == EINTR) continue;
-    status = ErrnoToStatus("fsync directory", errno);
-    break;
-  }
-  Status closed = CloseFd(fd);
-  return status.ok() ? closed : status;
-}
-
-// Creates `dir` (mode 0700) if it does not exist. Sets *created when this call made it.
-Status MakeDir(const std::string& dir, bool* created) {
-  *created = false;
-  if (::mkdir(dir.c_str(), kDirMode) == 0) {
-    *created = true;
-    return Status::Ok();
-  }
-  if (errno == EEXIST && IsDirectory(dir)) return Status::Ok();
-  return ErrnoToStatus("create directory", errno);
-}
-
-// Every proper prefix of `key` that ends at a '/': "a/b/c" gives "a", "a/b".
-std::vector<std::string_view> ParentDirsOf(std::string_view key) {
-  std::vector<std::string_view> dirs;
-  for (size_t pos = key.find('/'); pos != std::string_view::npos; pos = key.find('/', pos + 1)) {
-    dirs.push_back(key.substr(0, pos));
-  }
-  return dirs;
-}
-
 }  // namespace
-
-namespace local_blob_internal {
-
-Status ErrnoToStatus(std::string_view step, int err) {
-  std::string detail = std::string(step) + " failed: " + ErrnoText(err);
-  switch (err) {
-    case ENOSPC:
-    case EDQUOT:
-      return Unavailable("storage is full: " + detail, "storage_full");
-    case EIO:
-    case EROFS:
-    case EACCES:
-    case EPERM:
-    case ENOTDIR:
-    case ENOENT:
-      // The store's own directories are missing, read-only or not directories: the store is
-      // unreachable as far as callers can tell, and may come back when an operator fixes it.
-      return Unavailable(std::move(detail));
-    default:
-      return Internal(std::move(detail));
-  }
-}
-
-struct Shared {
-  std::string root_dir;
-  std::string blobs_dir;
-  std::string tmp_dir;
-
-  std::mutex mu;
-  // Names (inside tmp_dir) of temp files owned by live writers or probes of this process. A name is
-  // added before its file is created and removed only after the file is gone (renamed or unlinked),
-  // so RemoveAbandonedWrites() never sees a live file outside the set.
-  std::unordered_set<std::string> live_temp_names;
-
-  std::string BlobPath(std::string_view key) const { return blobs_dir + "/" + std::string(key); }
-  std::string TempPath(std::string_view name) const { return tmp_dir + "/" + std::string(name); }
-
-  // A fresh temp name, already registered as live.
-  std::string RegisterTempName(std::string_view suffix) {
-    std::string name = HexEncode(RandomBytes(16)) + std::string(suffix);
-    std::lock_guard<std::mutex> lock(mu);
-    live_temp_names.insert(name);
-    return name;
-  }
-  void UnregisterTempName(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu);
-    live_temp_names.erase(name);
-  }
-  bool IsLive(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu);
-    return live_temp_names.count(name) != 0;
-  }
-};
-
-}  // namespace local_blob_internal
-
-using local_blob_internal::Shared;
 
 namespace {
 
@@ -181,36 +71,8 @@ class LocalBlobWriter final : public BlobWriter {
     if (state_ != State::kOpen) return Internal("blob writer is no longer usable");
     state_ = State::kFailed;  // Until proven otherwise; Abort() then cleans up.
 
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return ErrnoToStatus("sync", errno);
-    }
-    const int fd = std::exchange(fd_, -1);
-    FILESD_RETURN_IF_ERROR(CloseFd(fd));
-
-    const std::string final_path = shared_->BlobPath(key_);
-    const std::vector<std::string_view> parents = ParentDirsOf(key_);
-    for (int attempt = 1;; ++attempt) {
-      for (std::string_view dir : parents) {
-        bool created = false;
-        FILESD_RETURN_IF_ERROR(MakeDir(shared_->BlobPath(dir), &created));
-      }
-      if (::rename(temp_path_.c_str(), final_path.c_str()) == 0) break;
-      if (errno == ENOENT && attempt < kRenameAttempts) continue;
-      return ErrnoToStatus("rename", errno);
-    }
-    // The temp file is gone now; from here on a failure leaves committed-but-maybe-not-durable
-    // content under the key, which the caller must treat as garbage (keys are never reused).
-    shared_->UnregisterTempName(temp_name_);
-
-    // The new name, and each directory that may be new, must reach the disk too. fsync of a
-    // directory that did not change since the last journal commit is nearly free, so sync every
-    // level instead of tracking which ones this call created (another writer may have created one
-    // and not synced yet).
-    for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
-      FILESD_RETURN_IF_ERROR(FsyncDir(shared_->BlobPath(*it)));
-    }
-    FILESD_RETURN_IF_ERROR(FsyncDir(shared_->blobs_dir));
-
+    FILESD_RETURN_IF_ERROR(SyncAndClose(std::exchange(fd_, -1)));
+    FILESD_RETURN_IF_ERROR(PublishTemp(*shared_, temp_name_, key_));
     state_ = State::kCommitted;
     return BlobInfo{size_bytes_, sha256_.FinishHex()};
   }
@@ -345,14 +207,8 @@ Result<std::string> LocalBlobStore::LocalPath(const std::string& key) const {
 
 Result<std::unique_ptr<BlobWriter>> LocalBlobStore::NewWriter(const std::string& key) {
   if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  std::string name = shared_->RegisterTempName(".part");
-  const int fd =
-      ::open(shared_->TempPath(name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
-  if (fd < 0) {
-    const int err = errno;
-    shared_->UnregisterTempName(name);
-    return ErrnoToStatus("create temp file", err);
-  }
+  std::string name;
+  FILESD_ASSIGN_OR_RETURN(const int fd, CreateTempFile(*shared_, ".part", &name));
   return std::unique_ptr<BlobWriter>(
       std::make_unique<LocalBlobWriter>(shared_, key, std::move(name), fd));
 }

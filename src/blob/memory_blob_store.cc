@@ -193,6 +193,27 @@ Result<std::unique_ptr<BlobAppender>> MemoryBlobStore::StartAppend(const std::st
   return std::unique_ptr<BlobAppender>(new MemoryAppender(state_, key, expected_size));
 }
 
+Result<BlobInfo> MemoryBlobStore::Compose(const std::string& dest_key,
+                                          const std::vector<std::string>& source_keys) {
+  if (!blob_keys::IsValidKey(dest_key)) return InvalidKey();
+  for (const std::string& key : source_keys) {
+    if (!blob_keys::IsValidKey(key)) return InvalidKey();
+  }
+  std::shared_ptr<const std::string> old;  // Freed outside the lock.
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto composed = std::make_shared<std::string>();
+  for (const std::string& key : source_keys) {
+    auto it = state_->blobs.find(key);
+    if (it == state_->blobs.end()) return NotFound("blob not found");
+    composed->append(*it->second);
+  }
+  const uint64_t size = composed->size();
+  std::shared_ptr<const std::string>& slot = state_->blobs[dest_key];
+  old = std::move(slot);
+  slot = std::move(composed);
+  return BlobInfo{size, {}};
+}
+
 Result<size_t> MemoryBlobStore::RemoveAbandonedWrites() { return size_t{0}; }
 
 Status MemoryBlobStore::CheckReady() { return Status::Ok(); }

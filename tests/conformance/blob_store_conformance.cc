@@ -15,6 +15,7 @@
 #include "base/crypto.h"
 #include "base/status.h"
 #include "blob/blob_keys.h"
+#include "conformance/blob_store_test_util.h"
 
 namespace filesd::conformance {
 
@@ -47,47 +48,6 @@ constexpr char kShaAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410
 // SHA-256 of the 448-bit NIST message "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".
 constexpr char kNist448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 constexpr char kShaNist448[] = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
-
-// Deterministic pseudo-random bytes.
-std::string RandomContent(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    const uint64_t v = rng();
-    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = static_cast<char>(v >> (8 * j));
-  }
-  return out;
-}
-
-// Writes `content` under `key` in appends of `chunk` bytes and commits.
-Result<BlobInfo> WriteBlob(BlobStore& store, const std::string& key, std::string_view content,
-                           size_t chunk = 1000) {
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, store.NewWriter(key));
-  for (size_t off = 0; off < content.size(); off += chunk) {
-    FILESD_RETURN_IF_ERROR(writer->Append(content.substr(off, chunk)));
-  }
-  return writer->Commit();
-}
-
-// Reads the whole of `reader` sequentially, checking the contract of ReadAt on the way.
-Result<std::string> ReadAllFrom(BlobReader& reader, size_t buffer_bytes = 64 << 10) {
-  std::string out;
-  std::string buf(buffer_bytes, '\0');
-  while (true) {
-    FILESD_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(out.size(), std::span<char>(buf)));
-    if (n == 0) break;
-    if (n > buf.size()) return Internal("ReadAt returned more than asked");
-    out.append(buf.data(), n);
-    if (out.size() > reader.size_bytes()) return Internal("read past size_bytes()");
-  }
-  if (out.size() != reader.size_bytes()) return Internal("ReadAt returned 0 before the end");
-  return out;
-}
-
-Result<std::string> ReadAll(BlobStore& store, const std::string& key) {
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, store.NewReader(key));
-  return ReadAllFrom(*reader);
-}
 
 TEST_P(BlobStoreConformanceTest, ContentIsInvisibleBeforeCommitAndVisibleAfter) {
   const std::string key = "conformance/visible";
