@@ -107,7 +107,8 @@ Result<ContentPlan> PlanParts(const UploadDeps& deps, const std::string& id,
     if (!seen.insert(pid).second) {
       return InvalidArgument("part " + pid + " is listed twice").WithParam("part_ids");
     }
-    chained = chained && it->second->chain_prev == prev;
+    // A part without a state was staged before parts were hashed: it breaks the chain.
+    chained = chained && it->second->chain_prev == prev && !it->second->sha256_state.empty();
     prev = pid;
     last = it->second;
     plan.sources.push_back(it->second->blob_key);

@@ -101,13 +101,15 @@ Result<PartTicket> Sessions::AdmitPart(const std::string& project_id, const std:
 }
 
 Result<std::unique_ptr<PartSink>> Sessions::BeginPart(const PartTicket& ticket) const {
-  // The chain this part continues: the part with the highest seq so far.
+  // The chain this part continues: the part with the highest seq so far, if it was hashed (a part
+  // staged before 0006_upload_segments has no state: then this part starts a chain of its own).
   FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts,
                           deps_.meta->ListUploadParts(ticket.id));
   const UploadPartRecord* last = nullptr;
   for (const UploadPartRecord& p : parts) {
     if (last == nullptr || p.seq > last->seq) last = &p;
   }
+  if (last != nullptr && last->sha256_state.empty()) last = nullptr;
   FILESD_ASSIGN_OR_RETURN(std::unique_ptr<Sha256> sha,
                           ResumeSha256(last != nullptr ? last->sha256_state : ""));
   FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobIngest> ingest,
