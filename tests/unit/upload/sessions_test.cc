@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/crypto.h"
+#include "blob/blob_keys.h"
 #include "unit/upload/session_test_world.h"
 
 namespace filesd::session_test {
@@ -219,6 +220,31 @@ TEST(Sessions, PartsInChainOrderCompleteWithoutReadingAndReorderedPartsAreReadOn
     ASSERT_TRUE(parts.ok());
     EXPECT_TRUE(parts->empty());
   }
+}
+
+// A part staged by a server before parts were hashed has no state: complete hashes the content.
+TEST(Sessions, APartWithoutHashStateIsHashedAtComplete) {
+  SessionWorld w;
+  const FileRecord s = w.Create();
+  const std::string key = blob_keys::NewContentKey(s.id);
+  auto writer = w.local().NewWriter(key);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("legacy ").ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  UploadPartRecord legacy;
+  legacy.id = "part_" + NewUuidV4();
+  legacy.file_id = s.id;
+  legacy.bytes = 7;
+  legacy.blob_key = key;
+  legacy.created_at = w.clock().NowSeconds();
+  ASSERT_TRUE(w.meta().AddUploadPart(w.project_id(), legacy, w.clock().NowSeconds()).ok());
+  auto fresh = w.AddPart(s.id, "part");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_EQ(fresh->chain_prev, "") << "a part cannot continue a chain that has no state";
+  auto done = w.Complete(s.id, std::vector<std::string>{legacy.id, fresh->id},
+                         Sha256::HexOf("legacy part"));
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(w.sessions().rehashed_completes(), 1u);
 }
 
 TEST(Sessions, Md5IsVerifiedByOneReadOfTheComposedContent) {
