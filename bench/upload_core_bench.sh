@@ -9,9 +9,10 @@
 #      offset): one session of BENCH_APPENDS chunks on one connection, and BENCH_SESSIONS sessions at
 #      once of BENCH_CONC_APPENDS chunks each (MB/s of decoded bytes, all sessions together);
 #   3. complete (with sha256, checked) of the one-session upload of 2. (BENCH_APPENDS x 5 MiB), and of
-#      a session of BENCH_PARTS OpenAI parts of BENCH_PART_MIB sent 2 at a time (seconds per complete;
-#      lower is better, so its ratio new/old is < 1 when the new build is faster);
-#      the parts' upload rate is printed too;
+#      a session of BENCH_PARTS OpenAI parts of BENCH_PART_MIB, sent one by one (each part starts after
+#      the previous one ended, the case where issue 10 chains the parts' hashes) and sent 2 at a time
+#      (parallel parts, whose hash is computed at complete); seconds per complete: lower is better, so
+#      its ratio new/old is < 1 when the new build is faster. The parts' upload rates are printed too;
 #   4. signed PUT: POST /v1/files/upload-url, then PUT of the BENCH_LARGE_MIB file (MB/s; the PUT only).
 # All files are random bytes named *.bin, so analysis is libmagic's sniff of the first bytes (type
 # "binary"): a few ms per file in both builds, no processing timeout involved.
@@ -169,8 +170,10 @@ measure() {  # SERVER: one value of every figure against that server
   add "append_seq.$s" "$a"; add "complete_appends.$s" "$c"
   read -r a _ < <("${client[@]}" appends "$url" "$key" "$work" "$conc_appends" "$n_sessions")
   add "append_conc.$s" "$a"
-  read -r a c < <("${client[@]}" parts "$url" "$key" "$work")
-  add "parts_upload.$s" "$a"; add "complete_parts.$s" "$c"
+  read -r a c < <("${client[@]}" parts "$url" "$key" "$work" 1)
+  add "parts_seq.$s" "$a"; add "complete_parts_seq.$s" "$c"
+  read -r a c < <("${client[@]}" parts "$url" "$key" "$work" 2)
+  add "parts_par.$s" "$a"; add "complete_parts_par.$s" "$c"
   add "signed_put.$s" "$("${client[@]}" signed_put "$url" "$key" "$work")"
   sync   # write-back of this server's bytes is not charged to the next one
 }
@@ -194,7 +197,7 @@ row() {  # LABEL FIGURE UNIT
   # shellcheck disable=SC2086
   n=$(median ${vals[$2.new]}) o=$(median ${vals[$2.old]})
   # shellcheck disable=SC2086
-  printf '%-44s %10s %10s %7s   %-15s %-15s\n' "$1, $3" "$n" "$o" "$(ratio "$n" "$o")" \
+  printf '%-50s %10s %10s %7s   %-15s %-15s\n' "$1, $3" "$n" "$o" "$(ratio "$n" "$o")" \
     "$(spread ${vals[$2.new]})" "$(spread ${vals[$2.old]})"
 }
 
@@ -204,16 +207,18 @@ echo "upload-core benchmark: $(nproc) cores, load average $load_start at start, 
   "median of $rounds alternating rounds"
 echo "  new: $new_bin  [$new_name]"
 echo "  old: $old_bin  [$old_name]"
-printf '%-44s %10s %10s %7s   %-15s %-15s\n' "figure" "new" "old" "new/old" "new min-max" "old min-max"
-printf '%-44s %10s %10s %7s   %-15s %-15s\n' "--------------------------------------------" "----------" \
+printf '%-50s %10s %10s %7s   %-15s %-15s\n' "figure" "new" "old" "new/old" "new min-max" "old min-max"
+printf '%-50s %10s %10s %7s   %-15s %-15s\n' "--------------------------------------------------" "----------" \
   "----------" "-------" "---------------" "---------------"
 row "1. POST /v1/files ${large_mib} MiB" post_large "MB/s"
 row "1. POST /v1/files 4 KiB x$small_count, 4 clients" post_small "req/s"
 row "2. appends 5 MiB x$n_appends, one session" append_seq "MB/s"
 row "2. appends 5 MiB x$conc_appends, $n_sessions sessions at once" append_conc "MB/s"
 row "3. complete, $((n_appends * 5)) MiB of appends" complete_appends "s"
-row "3. complete, $n_parts parts of $part_mib MiB" complete_parts "s"
-row "   (parts upload, 2 at a time)" parts_upload "MB/s"
+row "3. complete, $n_parts parts of $part_mib MiB, sent 1 by 1" complete_parts_seq "s"
+row "3. complete, $n_parts parts of $part_mib MiB, sent 2 at once" complete_parts_par "s"
+row "   (the parts' upload, 1 by 1)" parts_seq "MB/s"
+row "   (the parts' upload, 2 at once)" parts_par "MB/s"
 row "4. signed PUT ${large_mib} MiB" signed_put "MB/s"
 if [ -n "$nginx_url" ]; then
   # shellcheck disable=SC2086

@@ -12,8 +12,9 @@ prepare writes the inputs once (shared by both servers): large.bin (random), sma
                                      append bodies in turn (one curl per session, one connection), then
                                      "<MB/s> <seconds of complete>" where complete (with sha256, checked)
                                      is timed for the first session alone after every append ended
-  parts                       "<MB/s of part uploads> <seconds of complete>": PARTS parts of PART_MIB
-                                     sent 2 at a time (multipart field data), complete with part_ids
+  parts AT_ONCE               "<MB/s of part uploads> <seconds of complete>": PARTS parts of PART_MIB
+                                     sent AT_ONCE at a time (multipart field data), in order, then
+                                     complete with part_ids (and sha256, checked)
   signed_put                  MB/s   POST /v1/files/upload-url, then PUT of large.bin to the signed URL
                                      (curl -T); only the PUT is timed
   nginx_put NGINX_URL WORKDIR         MB/s  driver ceiling: large.bin PUT to nginx, which reads and
@@ -187,7 +188,8 @@ def appends(url, key, work, count, sessions):
     return f"{sessions * count * CHUNK / t_app / 1e6:.1f} {t_complete:.3f}"
 
 
-def parts(url, key, work):
+def parts(url, key, work, at_once):
+    at_once = int(at_once)
     api = Api(url, key)
     paths = sorted((f for f in os.listdir(work) if f.startswith("part-")), key=lambda f: int(f[5:-4]))
     paths = [os.path.join(work, p) for p in paths]
@@ -196,10 +198,10 @@ def parts(url, key, work):
     fid = api.call("POST", "/v1/uploads", {"filename": "parts.bin", "bytes": total})["id"]
     ids = []
     t0 = time.monotonic()
-    for i in range(0, len(paths), 2):
+    for i in range(0, len(paths), at_once):
         outs = wait_all([curl(NO_EXPECT + ["-H", f"Authorization: Bearer {key}",
                                            "-F", f"data=@{p};filename=part", f"{url}/v1/uploads/{fid}/parts"])
-                         for p in paths[i:i + 2]])
+                         for p in paths[i:i + at_once]])
         ids += [json.loads(o)["id"] for o in outs]
     t_parts = time.monotonic() - t0
     t0 = time.monotonic()
