@@ -16,8 +16,9 @@
 #   4. signed PUT: POST /v1/files/upload-url, then PUT of the BENCH_LARGE_MIB file (MB/s; the PUT only).
 # All files are random bytes named *.bin, so analysis is libmagic's sniff of the first bytes (type
 # "binary"): a few ms per file in both builds, no processing timeout involved.
-# Noise: both servers run at once on their own data dirs (127.0.0.1, free ports); every figure is taken
-# BENCH_ROUNDS times, alternating which server goes first (A B, B A, ...), and the median counts. The
+# Noise: every round starts each server in turn on a fresh data dir (127.0.0.1, a free port), takes
+# every figure once and stops it; BENCH_ROUNDS rounds alternate which server goes first (A B, B A, ...),
+# and the median counts. The
 # spread (min-max) is printed so a ratio can be judged against the noise; a run of one build against
 # itself (OLD = NEW) shows that noise level. If nginx is installed, the same curl sending the same bytes
 # to nginx, which reads and drops them, is printed as the driver's ceiling.
@@ -31,7 +32,7 @@
 #               <repo>/.cache/bench-base/<commit>/), reused while that commit's build exists.
 #   Example, issue 10 against the commit before it: BASE=7b441da bench/upload_core_bench.sh
 #   Noise check, one build against itself: NEW=main BASE=main bench/upload_core_bench.sh
-# Environment: NEW, BASE, BENCH_ROUNDS (5), BENCH_LARGE_MIB (64), BENCH_SMALL_COUNT (60), BENCH_APPENDS (50),
+# Environment: NEW, BASE, BENCH_ROUNDS (7), BENCH_LARGE_MIB (64), BENCH_SMALL_COUNT (60), BENCH_APPENDS (50),
 #   BENCH_SESSIONS (4), BENCH_CONC_APPENDS (8), BENCH_PARTS (4), BENCH_PART_MIB (64), BENCH_CACHE,
 #   BENCH_LOCK, BENCH_DIR / BENCH_KEEP=1 (work dir, see lib.sh).
 # Prints figures; asserts nothing (exit 0 unless a step could not run at all).
@@ -52,7 +53,7 @@ done
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"   # bench_workdir (sets $work), median, ratio
 
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-7}
 large_mib=${BENCH_LARGE_MIB:-64}
 small_count=${BENCH_SMALL_COUNT:-60}
 n_appends=${BENCH_APPENDS:-50}
@@ -99,13 +100,14 @@ for b in "$new_bin" "$old_bin"; do
 done
 
 bench_workdir filesd-upload-core
-pids=()
-stop_servers() {  # only what this script started, by pid
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+server_pid=""
+nginx_pid=""
+stop_processes() {  # only what this script started, by pid
+  for p in $server_pid $nginx_pid; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in $server_pid $nginx_pid; do wait "$p" 2>/dev/null || true; done
   bench_cleanup
 }
-trap stop_servers EXIT
+trap stop_processes EXIT
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -118,19 +120,26 @@ wait_http() {  # URL: up to 20 s for any HTTP answer
   return 1
 }
 
-# start_filesd NAME BIN: a server on its own data dir; sets url_NAME and key_NAME.
+# start_filesd NAME BIN: a server on a fresh data dir $work/NAME-data; sets url, key and server_pid.
 start_filesd() {
-  local name=$1 bin=$2 port data="$work/$1-data" key
+  local name=$1 bin=$2 port data="$work/$1-data"
   port=$(free_port)
   key=$(env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" keys create --project bench --data-dir "$data" \
     --create-data-dir --quiet)
   env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --max-file-bytes 4GiB >"$work/$name.stdout" 2>"$work/$name.stderr" &
-  pids+=($!)
-  wait_http "http://127.0.0.1:$port/healthz" ||
-    { log "$name did not start"; cat "$work/$name.stderr" >&2; exit 1; }
-  printf -v "url_$name" '%s' "http://127.0.0.1:$port"
-  printf -v "key_$name" '%s' "$key"
+    --max-file-bytes 4GiB >>"$work/$name.stdout" 2>>"$work/$name.stderr" &
+  server_pid=$!
+  url="http://127.0.0.1:$port"
+  wait_http "$url/healthz" || { log "$name did not start"; cat "$work/$name.stderr" >&2; exit 1; }
+}
+# stop_filesd NAME: stops the server started last and removes its data dir.
+stop_filesd() {
+  local rc=0
+  kill -TERM "$server_pid"
+  wait "$server_pid" || rc=$?
+  [ "$rc" = 0 ] || log "$1 exited with status $rc after SIGTERM"
+  server_pid=""
+  rm -rf "$work/$1-data"
 }
 
 nginx_url=""
@@ -143,7 +152,7 @@ start_nginx() {
   sed -e "s|@WORK@|$work|g" -e "s|@PORT@|$port|g" -e "s|@USER_LINE@|$user_line|" \
     "$here/nginx.conf.in" >"$work/nginx/nginx.conf"
   nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
-  pids+=($!)
+  nginx_pid=$!
   wait_http "http://127.0.0.1:$port/" || { log "nginx did not start"; return 0; }
   nginx_url="http://127.0.0.1:$port"
 }
@@ -152,29 +161,30 @@ load_start=$(cut -d' ' -f1 /proc/loadavg)
 log "work dir $work; preparing inputs"
 "${client[@]}" prepare "$work" "$large_mib" 4 4 "$part_mib" "$n_parts"
 cat "$work"/*.bin "$work"/*.json >/dev/null   # page cache: both servers read their inputs from memory
-start_filesd new "$new_bin"
-start_filesd old "$old_bin"
 start_nginx
 
 # Figures: name -> values per server (space-separated lists), filled round by round.
 declare -A vals
 add() { vals[$1]="${vals[$1]:-} $2"; }
 
-measure() {  # SERVER: one value of every figure against that server
-  local s=$1 url key
-  url=url_$s key=key_$s
-  url=${!url} key=${!key}
-  add "post_large.$s" "$("${client[@]}" post_large "$url" "$key" "$work")"
-  add "post_small.$s" "$("${client[@]}" post_small "$url" "$key" "$work" "$small_count" 4)"
-  read -r a c < <("${client[@]}" appends "$url" "$key" "$work" "$n_appends" 1)
+# measure NAME BIN: one value of every figure from a server of BIN started for this round on an empty
+# data dir (every round starts alike, and the disk use stays bounded), stopped afterwards.
+# A failing figure stops the whole run (the driver says why): no figure is silently missing.
+measure() {
+  local s=$1 out a c
+  start_filesd "$s" "$2"
+  out=$("${client[@]}" post_large "$url" "$key" "$work"); add "post_large.$s" "$out"
+  out=$("${client[@]}" post_small "$url" "$key" "$work" "$small_count" 4); add "post_small.$s" "$out"
+  out=$("${client[@]}" appends "$url" "$key" "$work" "$n_appends" 1); read -r a c <<<"$out"
   add "append_seq.$s" "$a"; add "complete_appends.$s" "$c"
-  read -r a _ < <("${client[@]}" appends "$url" "$key" "$work" "$conc_appends" "$n_sessions")
+  out=$("${client[@]}" appends "$url" "$key" "$work" "$conc_appends" "$n_sessions"); read -r a _ <<<"$out"
   add "append_conc.$s" "$a"
-  read -r a c < <("${client[@]}" parts "$url" "$key" "$work" 1)
+  out=$("${client[@]}" parts "$url" "$key" "$work" 1); read -r a c <<<"$out"
   add "parts_seq.$s" "$a"; add "complete_parts_seq.$s" "$c"
-  read -r a c < <("${client[@]}" parts "$url" "$key" "$work" 2)
+  out=$("${client[@]}" parts "$url" "$key" "$work" 2); read -r a c <<<"$out"
   add "parts_par.$s" "$a"; add "complete_parts_par.$s" "$c"
-  add "signed_put.$s" "$("${client[@]}" signed_put "$url" "$key" "$work")"
+  out=$("${client[@]}" signed_put "$url" "$key" "$work"); add "signed_put.$s" "$out"
+  stop_filesd "$s"
   sync   # write-back of this server's bytes is not charged to the next one
 }
 
@@ -182,12 +192,12 @@ for r in $(seq 1 "$rounds"); do
   if [ $((r % 2)) = 1 ]; then order=(new old); else order=(old new); fi
   for s in "${order[@]}"; do
     t0=$SECONDS
-    measure "$s"
+    if [ "$s" = new ]; then measure new "$new_bin"; else measure old "$old_bin"; fi
     log "round $r/$rounds: $s measured in $((SECONDS - t0)) s"
   done
   if [ -n "$nginx_url" ]; then
-    add nginx_put.ref "$("${client[@]}" nginx_put "$nginx_url" "$work")"
-    add nginx_appends.ref "$("${client[@]}" nginx_appends "$nginx_url" "$work" "$n_appends")"
+    out=$("${client[@]}" nginx_put "$nginx_url" "$work"); add nginx_put.ref "$out"
+    out=$("${client[@]}" nginx_appends "$nginx_url" "$work" "$n_appends"); add nginx_appends.ref "$out"
   fi
 done
 
