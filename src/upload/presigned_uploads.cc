@@ -181,7 +181,9 @@ class SignedPut final : public SignedPutSink {
 
 PresignedUploads::PresignedUploads(UploadDeps deps, ConfirmWait wait)
     : deps_(deps), wait_(std::move(wait)) {
-  if (!wait_.sleep) wait_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!wait_.sleep) {
+    wait_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
