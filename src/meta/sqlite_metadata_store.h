@@ -11,6 +11,9 @@
 // Schema: the numbered migrations of sql/sqlite/, compiled in and applied by Open().
 // Errors: kUnavailable for busy (beyond the busy timeout) and I/O failures, kConflict for
 // constraint violations, kInternal for the rest (with SQLite's message, for the log).
+//
+// Implementation: one file per table family (sqlite_store_*.cc); the layout, and how to add a
+// family, are in sqlite_store_tables.h.
 #pragma once
 
 #include <cstddef>
@@ -119,6 +122,7 @@ class SqliteMetadataStore final : public MetadataStore {
   explicit SqliteMetadataStore(std::unique_ptr<sqlite::ConnectionPool> pool);
 
   // Runs `fn(Connection&)` on a pooled connection, in a write transaction or a read transaction.
+  // Defined in sqlite_transaction.h (the transaction runner), for the table-family files.
   template <typename Fn>
   auto Write(Fn&& fn);
   template <typename Fn>

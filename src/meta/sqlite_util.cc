@@ -110,4 +110,23 @@ std::optional<std::string> Stmt::OptionalText(int col) const {
   return Text(col);
 }
 
+Result<std::string> QueryPragma(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
+  if (rc != SQLITE_OK) return ErrorStatus(db, rc, "pragma");
+  std::string value;
+  {
+    Stmt stmt(db, raw, "pragma");
+    Result<bool> row = stmt.Step();
+    if (row.ok() && *row) value = stmt.Text(0);
+    if (!row.ok()) {
+      Status status = std::move(row).TakeStatus();
+      sqlite3_finalize(raw);
+      return status;
+    }
+  }
+  sqlite3_finalize(raw);
+  return value;
+}
+
 }  // namespace filesd::sqlite

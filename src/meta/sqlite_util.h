@@ -1,5 +1,6 @@
 // Helpers shared by the SQLite metadata store and its migrator: the mapping of SQLite result codes
-// to filesd codes, script execution, and a thin wrapper over a prepared statement in use.
+// to filesd codes, script execution, one-off pragma queries, and a thin wrapper over a prepared
+// statement in use.
 //
 // Internal to src/meta; nothing outside the SQLite implementation includes this.
 #pragma once
@@ -77,5 +78,9 @@ class Stmt {
   const char* what_;
   int bind_rc_ = SQLITE_OK;
 };
+
+// Runs one statement prepared for this call only (a pragma, not a hot path) and returns the text of
+// the first column of its first row ("" if it returns no row).
+Result<std::string> QueryPragma(sqlite3* db, const std::string& sql);
 
 }  // namespace filesd::sqlite
