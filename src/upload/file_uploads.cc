@@ -64,7 +64,10 @@ class NewFile final : public NewFileSink {
     f.updated_at = ticket_.now;
     if (fields.expires_after_seconds) f.expires_at = ticket_.now + *fields.expires_after_seconds;
     // CreateFile applies the quotas once more, atomically with the usage of its moment.
-    FILESD_RETURN_IF_ERROR(deps_.meta->CreateFile(f));
+    if (Status s = deps_.meta->CreateFile(f); !s.ok()) {
+      ingest_->AdoptionFailed(s);
+      return s;
+    }
     ingest_->Adopted();
     return f;
   }

@@ -152,6 +152,7 @@ class SignedPut final : public SignedPutSink {
     expect.status = FileStatus::kPending;
     expect.blob_key = "";
     if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
+      ingest_->AdoptionFailed(s);
       if (s.code() == StatusCode::kConflict) return AlreadyUploaded();
       if (s.code() == StatusCode::kNotFound) {
         return NotFound("the file was deleted or expired during the upload", "file_not_found");

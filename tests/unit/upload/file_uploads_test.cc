@@ -128,5 +128,15 @@ TEST(FileUploadsTest, FaultMatrix) {
   EXPECT_GT(report.failed_runs, 5u);
 }
 
+// Every operation's effect happens but its reply is lost: a Commit that reported failure must still
+// be deleted, and a CreateFile that committed must keep its blob.
+TEST(FileUploadsTest, FaultMatrixWithLostReplies) {
+  Flow flow;
+  flow.run = [](World& w) { return Upload(w, {"a,b\n", "1,2\n"}).status(); };
+  fault_matrix::MatrixOptions options;
+  options.timing = FaultPlan::Timing::kAfter;
+  EXPECT_GT(RunFaultMatrix(flow, options).failed_runs, 5u);
+}
+
 }  // namespace
 }  // namespace filesd

@@ -315,6 +315,9 @@ TEST(PresignedUploadsTest, FaultMatrixSignedPut) {
     EXPECT_EQ(Row(w, url->file_id).status, FileStatus::kUploaded);
   };
   EXPECT_GT(RunFaultMatrix(flow).failed_runs, 5u);
+  fault_matrix::MatrixOptions lost_replies;
+  lost_replies.timing = FaultPlan::Timing::kAfter;
+  EXPECT_GT(RunFaultMatrix(flow, lost_replies).failed_runs, 5u);
 }
 
 TEST(PresignedUploadsTest, FaultMatrixConfirm) {
