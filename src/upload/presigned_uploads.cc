@@ -306,6 +306,23 @@ Result<FileRecord> PresignedUploads::Refuse(const FileRecord& file, std::string_
   return OutcomeOf(refused);
 }
 
+// The file with expires_at = created_at + seconds (one conditional update when that changes it).
+Result<FileRecord> PresignedUploads::SetExpiry(const FileRecord& file, int64_t seconds) const {
+  const int64_t now = deps_.clock->NowSeconds();
+  FILESD_ASSIGN_OR_RETURN(int64_t at, ExpiryFromCreation(file.created_at, seconds, now));
+  if (file.expires_at == at) return file;
+  FileRecord updated = file;
+  updated.expires_at = at;
+  updated.updated_at = now;
+  FilePrecondition expect;
+  expect.status = file.status;
+  expect.blob_key = file.blob_key;
+  if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
+    return s.code() == StatusCode::kConflict ? FileChangedMeanwhile() : s;
+  }
+  return updated;
+}
+
 // Analyses an uploaded file, or waits for the analysis another request is running, so a client
 // that retries a confirm whose answer it lost gets the result rather than 409.
 Result<FileRecord> PresignedUploads::AnalyzeOrAwait(const FileRecord& file,
@@ -372,21 +389,7 @@ Result<FileRecord> PresignedUploads::Confirm(const ConfirmRequest& request) cons
                   "the file is over the limit of " + std::to_string(max_bytes) + " bytes");
   }
   if (request.expires_after_seconds) {
-    const int64_t now = deps_.clock->NowSeconds();
-    FILESD_ASSIGN_OR_RETURN(int64_t at,
-                            ExpiryFromCreation(done.created_at, *request.expires_after_seconds, now));
-    if (done.expires_at != at) {
-      FileRecord updated = done;
-      updated.expires_at = at;
-      updated.updated_at = now;
-      FilePrecondition expect;
-      expect.status = done.status;
-      expect.blob_key = done.blob_key;
-      if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
-        return s.code() == StatusCode::kConflict ? FileChangedMeanwhile() : s;
-      }
-      done = std::move(updated);
-    }
+    FILESD_ASSIGN_OR_RETURN(done, SetExpiry(done, *request.expires_after_seconds));
   }
   FILESD_ASSIGN_OR_RETURN(done, AnalyzeOrAwait(done, request.project_id));
   // An unsupported type is known once analysed (any type is stored and analysed; this flow accepts
