@@ -38,11 +38,6 @@ Status FileChangedMeanwhile() {
                     kReasonFileProcessing);
 }
 
-Status TooLarge(uint64_t limit) {
-  return PayloadTooLarge("file is larger than the limit of " + std::to_string(limit) + " bytes",
-                         std::string(kReasonFileTooLarge));
-}
-
 Status AlreadyUploaded() {
   return Conflict("The file was already uploaded with this URL; an upload URL serves one upload",
                   "upload_already_completed");
@@ -116,7 +111,7 @@ class SignedPut final : public SignedPutSink {
     const uint64_t after = ingest_->size_bytes() + bytes.size();
     if (grant_.size_bytes && after > *grant_.size_bytes) return SizeMismatch(after);
     FILESD_RETURN_IF_ERROR(quota_.CheckGrowth(after));
-    if (after > deps_.limits.max_file_bytes) return TooLarge(deps_.limits.max_file_bytes);
+    if (after > deps_.limits.max_file_bytes) return FileTooLarge(deps_.limits.max_file_bytes);
     return ingest_->Append(bytes);
   }
 
@@ -259,7 +254,7 @@ Result<std::unique_ptr<SignedPutSink>> PresignedUploads::StartSignedPut(
                          *grant.content_type + ")",
                      "content_type_mismatch");
   }
-  if (declared > deps_.limits.max_file_bytes) return TooLarge(deps_.limits.max_file_bytes);
+  if (declared > deps_.limits.max_file_bytes) return FileTooLarge(deps_.limits.max_file_bytes);
   auto file = deps_.meta->GetFile(grant.project_id, grant.file_id, now);
   if (!file.ok()) {
     if (file.status().code() == StatusCode::kNotFound) {
