@@ -298,6 +298,9 @@ TEST(PresignedUploadsTest, FaultMatrixCreateUploadUrl) {
   flow.setup = [&](World& w) { fx = std::make_shared<Fixture>(w); };
   flow.run = [](World& w) { return NewUrl(w, kCsv.size()).status(); };
   EXPECT_GT(RunFaultMatrix(flow).failed_runs, 0u);
+  fault_matrix::MatrixOptions lost_replies;
+  lost_replies.timing = FaultPlan::Timing::kAfter;
+  EXPECT_GT(RunFaultMatrix(flow, lost_replies).failed_runs, 0u);
 }
 
 TEST(PresignedUploadsTest, FaultMatrixSignedPut) {
@@ -345,6 +348,9 @@ TEST(PresignedUploadsTest, FaultMatrixConfirm) {
     EXPECT_EQ(Row(w, url->file_id).status, FileStatus::kProcessed);
   };
   EXPECT_EQ(RunFaultMatrix(flow).failed_runs, 2u);  // GetFile, the analysis's UpdateFile
+  fault_matrix::MatrixOptions lost_replies;
+  lost_replies.timing = FaultPlan::Timing::kAfter;
+  EXPECT_EQ(RunFaultMatrix(flow, lost_replies).failed_runs, 2u);
 }
 
 // What the matrix finds with expires_after: when the analysis's write fails after the expiry's, the
