@@ -37,7 +37,9 @@
 #include "meta/sqlite_metadata_store.h"
 #include "net/access_log.h"
 #include "net/http_server.h"
+#include "upload/file_uploads.h"
 #include "upload/hmac_url_signer.h"
+#include "upload/presigned_uploads.h"
 #include "upload/signing_secret.h"
 
 namespace filesd {
@@ -189,6 +191,10 @@ int RunServe(ServeConfig config) {
   services.options.upload_url_ttl_seconds = config.upload_url_ttl_seconds;
   services.options.session_ttl_seconds = config.session_ttl_seconds;
   services.options.cors_origins = config.cors_origin_list;
+  FileUploads file_uploads(services.upload_deps());
+  PresignedUploads presigned(services.upload_deps());
+  services.file_uploads = &file_uploads;
+  services.presigned = &presigned;
   Api api(services);
 
   ServerOptions options;

@@ -17,6 +17,8 @@ class Authenticator;
 class Metrics;
 class FileAnalyzer;
 class UrlSigner;
+class FileUploads;
+class PresignedUploads;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
@@ -41,6 +43,9 @@ struct Services {
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
+  // The upload flows (src/upload), built on upload_deps() by the composition root.
+  FileUploads* file_uploads = nullptr;    // POST /v1/files
+  PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
   ApiOptions options;
   // Names this server process (random per start); owns the Idempotency-Key claims it makes.
   std::string instance_id;
