@@ -44,8 +44,9 @@ std::string DefaultReason(StatusCode code) {
 
 namespace {
 
-// The pre-signed envelope's short `error` texts that the seed fixes, by code and reason. The detail
-// goes to `message` and the reason to `code`. A status not listed here shows its message as `error`.
+// The pre-signed envelope's short `error` texts that the seed fixes, by code and reason. The
+// detail goes to `message` and the reason to `code`. A status not listed here shows its message
+// as `error`.
 struct SeedWords {
   StatusCode code;
   std::string_view reason;  // empty: any reason of this code

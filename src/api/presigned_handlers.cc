@@ -7,8 +7,8 @@
 //   POST /v1/files/confirm-upload  PresignedUploads::Confirm
 //   GET  /v1/files/{id}/text       the text extracted by the analysis, streamed
 //
-// Errors of the first three use the pre-signed envelope {"success":false,"error":...}; api/errors.cc
-// renders every one of them.
+// Errors of the first three use the pre-signed envelope {"success":false,"error":...};
+// api/errors.cc renders every one of them.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>

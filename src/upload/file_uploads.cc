@@ -23,11 +23,7 @@ class NewFile final : public NewFileSink {
 
   Status Append(std::string_view bytes) override {
     const uint64_t after = ingest_->size_bytes() + bytes.size();
-    if (after > deps_.limits.max_file_bytes) {
-      return PayloadTooLarge("file is larger than the limit of " +
-                                 std::to_string(deps_.limits.max_file_bytes) + " bytes",
-                             "file_too_large");
-    }
+    if (after > deps_.limits.max_file_bytes) return FileTooLarge(deps_.limits.max_file_bytes);
     FILESD_RETURN_IF_ERROR(ticket_.quota.CheckNewFile(after));
     return ingest_->Append(bytes);
   }
@@ -64,7 +60,10 @@ class NewFile final : public NewFileSink {
     f.updated_at = ticket_.now;
     if (fields.expires_after_seconds) f.expires_at = ticket_.now + *fields.expires_after_seconds;
     // CreateFile applies the quotas once more, atomically with the usage of its moment.
-    FILESD_RETURN_IF_ERROR(deps_.meta->CreateFile(f));
+    if (Status s = deps_.meta->CreateFile(f); !s.ok()) {
+      ingest_->AdoptionFailed(s);
+      return s;
+    }
     ingest_->Adopted();
     return f;
   }

@@ -38,11 +38,6 @@ Status FileChangedMeanwhile() {
                     kReasonFileProcessing);
 }
 
-Status TooLarge(uint64_t limit) {
-  return PayloadTooLarge("file is larger than the limit of " + std::to_string(limit) + " bytes",
-                         std::string(kReasonFileTooLarge));
-}
-
 Status AlreadyUploaded() {
   return Conflict("The file was already uploaded with this URL; an upload URL serves one upload",
                   "upload_already_completed");
@@ -116,7 +111,7 @@ class SignedPut final : public SignedPutSink {
     const uint64_t after = ingest_->size_bytes() + bytes.size();
     if (grant_.size_bytes && after > *grant_.size_bytes) return SizeMismatch(after);
     FILESD_RETURN_IF_ERROR(quota_.CheckGrowth(after));
-    if (after > deps_.limits.max_file_bytes) return TooLarge(deps_.limits.max_file_bytes);
+    if (after > deps_.limits.max_file_bytes) return FileTooLarge(deps_.limits.max_file_bytes);
     return ingest_->Append(bytes);
   }
 
@@ -152,6 +147,7 @@ class SignedPut final : public SignedPutSink {
     expect.status = FileStatus::kPending;
     expect.blob_key = "";
     if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
+      ingest_->AdoptionFailed(s);
       if (s.code() == StatusCode::kConflict) return AlreadyUploaded();
       if (s.code() == StatusCode::kNotFound) {
         return NotFound("the file was deleted or expired during the upload", "file_not_found");
@@ -181,7 +177,9 @@ class SignedPut final : public SignedPutSink {
 
 PresignedUploads::PresignedUploads(UploadDeps deps, ConfirmWait wait)
     : deps_(deps), wait_(std::move(wait)) {
-  if (!wait_.sleep) wait_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!wait_.sleep) {
+    wait_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -256,7 +254,7 @@ Result<std::unique_ptr<SignedPutSink>> PresignedUploads::StartSignedPut(
                          *grant.content_type + ")",
                      "content_type_mismatch");
   }
-  if (declared > deps_.limits.max_file_bytes) return TooLarge(deps_.limits.max_file_bytes);
+  if (declared > deps_.limits.max_file_bytes) return FileTooLarge(deps_.limits.max_file_bytes);
   auto file = deps_.meta->GetFile(grant.project_id, grant.file_id, now);
   if (!file.ok()) {
     if (file.status().code() == StatusCode::kNotFound) {
@@ -301,6 +299,23 @@ Result<FileRecord> PresignedUploads::Refuse(const FileRecord& file, std::string_
     return s;
   }
   return OutcomeOf(refused);
+}
+
+// The file with expires_at = created_at + seconds (one conditional update when that changes it).
+Result<FileRecord> PresignedUploads::SetExpiry(const FileRecord& file, int64_t seconds) const {
+  const int64_t now = deps_.clock->NowSeconds();
+  FILESD_ASSIGN_OR_RETURN(int64_t at, ExpiryFromCreation(file.created_at, seconds, now));
+  if (file.expires_at == at) return file;
+  FileRecord updated = file;
+  updated.expires_at = at;
+  updated.updated_at = now;
+  FilePrecondition expect;
+  expect.status = file.status;
+  expect.blob_key = file.blob_key;
+  if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
+    return s.code() == StatusCode::kConflict ? FileChangedMeanwhile() : s;
+  }
+  return updated;
 }
 
 // Analyses an uploaded file, or waits for the analysis another request is running, so a client
@@ -369,21 +384,7 @@ Result<FileRecord> PresignedUploads::Confirm(const ConfirmRequest& request) cons
                   "the file is over the limit of " + std::to_string(max_bytes) + " bytes");
   }
   if (request.expires_after_seconds) {
-    const int64_t now = deps_.clock->NowSeconds();
-    FILESD_ASSIGN_OR_RETURN(int64_t at,
-                            ExpiryFromCreation(done.created_at, *request.expires_after_seconds, now));
-    if (done.expires_at != at) {
-      FileRecord updated = done;
-      updated.expires_at = at;
-      updated.updated_at = now;
-      FilePrecondition expect;
-      expect.status = done.status;
-      expect.blob_key = done.blob_key;
-      if (Status s = deps_.meta->UpdateFile(updated, expect, now); !s.ok()) {
-        return s.code() == StatusCode::kConflict ? FileChangedMeanwhile() : s;
-      }
-      done = std::move(updated);
-    }
+    FILESD_ASSIGN_OR_RETURN(done, SetExpiry(done, *request.expires_after_seconds));
   }
   FILESD_ASSIGN_OR_RETURN(done, AnalyzeOrAwait(done, request.project_id));
   // An unsupported type is known once analysed (any type is stored and analysed; this flow accepts

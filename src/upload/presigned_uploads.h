@@ -121,6 +121,7 @@ class PresignedUploads {
   Result<FileRecord> Confirm(const ConfirmRequest& request) const;
 
  private:
+  Result<FileRecord> SetExpiry(const FileRecord& file, int64_t seconds) const;
   Result<FileRecord> AnalyzeOrAwait(const FileRecord& file, const std::string& project_id) const;
   Result<FileRecord> Refuse(const FileRecord& file, std::string_view reason,
                             std::string message) const;

@@ -13,6 +13,11 @@ Status NoSuchFile(std::string_view id, std::string_view param) {
   return NotFound(std::move(message), "file_not_found").WithParam(std::string(param));
 }
 
+Status FileTooLarge(uint64_t limit) {
+  return PayloadTooLarge("file is larger than the limit of " + std::to_string(limit) + " bytes",
+                         "file_too_large");
+}
+
 Status UnknownPurpose() {
   return InvalidArgument("purpose must be one of assistants, batch, fine-tune, vision, user_data, "
                          "evals")

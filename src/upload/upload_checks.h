@@ -13,6 +13,9 @@ namespace filesd {
 // 404 file_not_found, param `param`: "No such file: <id>" for a UUID, "No such file" otherwise.
 Status NoSuchFile(std::string_view id, std::string_view param = "file_id");
 
+// 413 file_too_large: content over the server's size limit of `limit` bytes.
+Status FileTooLarge(uint64_t limit);
+
 // 400 for a purpose IsKnownPurpose() (meta/records.h) refuses, param "purpose"; lists the known ones.
 Status UnknownPurpose();
 // OK for a known purpose, else UnknownPurpose().
