@@ -7,6 +7,7 @@
 #include "api/handler_util.h"
 #include "api/json_body.h"
 #include "base/crypto.h"
+#include "coord/instance_liveness.h"
 
 namespace filesd {
 namespace {
@@ -192,6 +193,12 @@ class CreatedFileConsumer final : public BodyConsumer {
   const ErrorEnvelope envelope_;
 };
 
+// Whether the instance `owner` that holds a claim still runs (Services::liveness).
+Result<bool> OwnerIsAlive(const Services& services, const std::string& owner) {
+  if (services.liveness == nullptr) return false;  // this process is the only instance
+  return services.liveness->IsAlive(owner);
+}
+
 uint64_t MaxBodyBytes(const ApiOptions& options, BodyKind kind) {
   return kind == BodyKind::kJson ? kMaxJsonBodyBytes
                                  : options.max_file_bytes + options.multipart_overhead_bytes;
@@ -268,7 +275,11 @@ Dispatch RunIdempotently(RequestContext& ctx, const IdempotentRoute& route) {
     return d;
   }
   if (record.owner != ref.owner) {
-    // The claim of a process that is gone (serve locks its data directory): take it over.
+    // Only the claim of an instance that is gone is taken over; gone is final (its lease can never
+    // be renewed), so no race with the owner remains.
+    Result<bool> alive = OwnerIsAlive(ctx.services, record.owner);
+    if (!alive.ok()) return Answer(ctx.Error(alive.status()));
+    if (*alive) return Answer(KeyInUse(ctx.envelope));
     Status took = meta.TakeOverIdempotencyKey(ref.project_id, ref.key, record.owner, ref.owner);
     if (took.ok()) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
     if (took.code() != StatusCode::kConflict && took.code() != StatusCode::kNotFound) {

@@ -15,6 +15,7 @@ namespace filesd {
 class Authenticator;
 class Metrics;
 class FileAnalyzer;
+class InstanceLiveness;
 class UrlSigner;
 
 struct ApiOptions {
@@ -41,8 +42,12 @@ struct Services {
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
   ApiOptions options;
-  // Names this server process (random per start); owns the Idempotency-Key claims it makes.
+  // Names this server instance (random per start: coord/instance_lease.h); owns the
+  // Idempotency-Key claims it makes.
   std::string instance_id;
+  // Whether another instance that owns a claim is still alive. Null: this is the only instance, so
+  // every other owner is gone.
+  InstanceLiveness* liveness = nullptr;
 };
 
 }  // namespace filesd

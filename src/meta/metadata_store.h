@@ -184,8 +184,10 @@ class MetadataStore {
 
   // Analyses. Moves the visible file `file_id` of `project_id` to status processing
   // (status_details cleared, updated_at = now) if `expect` holds, and records `owner` as the
-  // instance running its analysis, in one transaction. kNotFound if invisible, kConflict if the
-  // precondition fails.
+  // instance running its analysis, in one transaction. A file already in processing is claimed only
+  // when its owner is gone at `now` (as ListAbandonedAnalyses says), so of instances taking over an
+  // abandoned analysis exactly one gets it. kNotFound if invisible, kConflict if the precondition
+  // fails or the owner is alive.
   virtual Status ClaimAnalysis(const std::string& project_id, const std::string& file_id,
                                const FilePrecondition& expect, const std::string& owner,
                                int64_t now) = 0;

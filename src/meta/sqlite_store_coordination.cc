@@ -39,13 +39,16 @@ constexpr SqlStatement kGetSetting{"get setting",
 constexpr SqlStatement kInsertFirstApiKey{"insert first api key",
     "INSERT INTO api_keys (key_id, project_id, secret_hash, created_at, revoked_at, expires_at) "
     "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM api_keys)"};
-// ?1 id, ?2 project, ?3 now, ?4..?6 the preconditions (NULL: any).
+// ?1 id, ?2 project, ?3 now, ?4..?6 the preconditions (NULL: any). A file in processing is taken
+// only from an owner that is gone.
 constexpr SqlStatement kClaimAnalysisFile{"claim analysis",
     "UPDATE files SET status = 'processing', status_details = NULL, updated_at = ?3 "
     "WHERE id = ?1 AND project_id = ?2 AND deleted_at IS NULL "
     "AND (expires_at IS NULL OR expires_at > ?3) "
     "AND (?4 IS NULL OR status = ?4) AND (?5 IS NULL OR bytes = ?5) "
-    "AND (?6 IS NULL OR blob_key = ?6)"};
+    "AND (?6 IS NULL OR blob_key = ?6) "
+    "AND (status <> 'processing' OR NOT EXISTS (SELECT 1 FROM analysis_owners o "
+    "JOIN instances i ON i.id = o.instance WHERE o.file_id = files.id AND i.expires_at > ?3))"};
 constexpr SqlStatement kRecordAnalysisOwner{"record analysis owner",
     "INSERT INTO analysis_owners (file_id, instance, claimed_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (file_id) DO UPDATE SET instance = excluded.instance, "

@@ -8,6 +8,7 @@
 // URL.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -24,5 +25,11 @@ inline constexpr size_t kGeneratedSecretBytes = 32;
 // kUnavailable if the directory or file cannot be read or written (message without the path's
 // contents). Thread-compatible: call once at startup.
 Result<std::string> LoadOrCreateSigningSecret(const std::string& data_dir);
+
+// The secret stored in `<data_dir>/secret`, or nullopt when there is no such file (nothing is
+// created). Errors as LoadOrCreateSigningSecret. The server uses this since the secret is shared
+// through the metadata store (coord/url_signing_secret.h): an existing file is honoured, no new one
+// is made.
+Result<std::optional<std::string>> LoadSigningSecretFile(const std::string& data_dir);
 
 }  // namespace filesd

@@ -232,12 +232,18 @@ TEST_P(MetadataStoreConformanceTest, AbandonedAnalysesAreThoseWhoseOwnerIsGone) 
   EXPECT_EQ(FileIds(store().ListAbandonedAnalyses(kNow + 10, 2).value()),
             (std::vector<std::string>{Id(4), Id(3)}));
 
-  // Taken over by the live instance: no longer abandoned.
+  // Taken over by the live instance: no longer abandoned. An analysis whose owner lives is not.
   FilePrecondition processing;
   processing.status = FileStatus::kProcessing;
+  META_EXPECT_CODE(store().ClaimAnalysis(alpha().id, Id(1), processing, "other", kNow + 11),
+                   kConflict);
+  META_ASSERT_OK(store().RegisterInstance("rival", kNow, kNow + 30));
   META_ASSERT_OK(store().ClaimAnalysis(alpha().id, Id(2), processing, "live", kNow + 11));
   EXPECT_EQ(FileIds(store().ListAbandonedAnalyses(kNow + 11, 10).value()),
             (std::vector<std::string>{Id(4), Id(3)}));
+  // Of two instances taking over one abandoned analysis, the second finds a live owner.
+  META_EXPECT_CODE(store().ClaimAnalysis(alpha().id, Id(2), processing, "rival", kNow + 12),
+                   kConflict);
   // Once the live one's lease lapses, its analyses are abandoned too.
   EXPECT_EQ(store().ListAbandonedAnalyses(kNow + 30, 10).value().size(), 4u);
   // Purging a file removes its owner row with it.
