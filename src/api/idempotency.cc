@@ -7,7 +7,7 @@
 #include "api/handler_util.h"
 #include "api/json_body.h"
 #include "base/crypto.h"
-#include "coord/instance_liveness.h"
+#include "coord/claim_takeover.h"
 
 namespace filesd {
 namespace {
@@ -193,12 +193,6 @@ class CreatedFileConsumer final : public BodyConsumer {
   const ErrorEnvelope envelope_;
 };
 
-// Whether the instance `owner` that holds a claim still runs (Services::liveness).
-Result<bool> OwnerIsAlive(const Services& services, const std::string& owner) {
-  if (services.liveness == nullptr) return false;  // this process is the only instance
-  return services.liveness->IsAlive(owner);
-}
-
 uint64_t MaxBodyBytes(const ApiOptions& options, BodyKind kind) {
   return kind == BodyKind::kJson ? kMaxJsonBodyBytes
                                  : options.max_file_bytes + options.multipart_overhead_bytes;
@@ -275,16 +269,10 @@ Dispatch RunIdempotently(RequestContext& ctx, const IdempotentRoute& route) {
     return d;
   }
   if (record.owner != ref.owner) {
-    // Only the claim of an instance that is gone is taken over; gone is final (its lease can never
-    // be renewed), so no race with the owner remains.
-    Result<bool> alive = OwnerIsAlive(ctx.services, record.owner);
-    if (!alive.ok()) return Answer(ctx.Error(alive.status()));
-    if (*alive) return Answer(KeyInUse(ctx.envelope));
-    Status took = meta.TakeOverIdempotencyKey(ref.project_id, ref.key, record.owner, ref.owner);
-    if (took.ok()) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
-    if (took.code() != StatusCode::kConflict && took.code() != StatusCode::kNotFound) {
-      return Answer(ctx.Error(took));
-    }
+    // Only the claim of an instance that is gone is taken over (coord/claim_takeover.h).
+    Result<bool> took = TakeOverClaimOfGoneOwner(meta, ctx.services.liveness, record, ref.owner);
+    if (!took.ok()) return Answer(ctx.Error(took.status()));
+    if (*took) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
   }
   return Answer(KeyInUse(ctx.envelope));
 }

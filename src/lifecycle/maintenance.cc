@@ -25,7 +25,8 @@ Maintenance::Maintenance(boost::asio::io_context& io, boost::asio::thread_pool& 
 void Maintenance::Start() {
   liveness_.Start();
   janitor_turns_.Start();
-  boost::asio::post(pool_, [this] { ResumeAbandonedAnalyses(); });
+  // At start, the instances gone are, on one data directory, the previous process.
+  boost::asio::post(pool_, [this] { ResumeAbandonedAnalyses("the previous process"); });
 }
 
 void Maintenance::StopWork() { janitor_turns_.Stop(); }
@@ -58,16 +59,16 @@ void Maintenance::JanitorTurn() {
     spdlog::info("janitor: purged {} files, {} orphan blobs, {} temp files", report.files_purged,
                  report.orphan_blobs_removed, report.temp_files_removed);
   }
-  ResumeAbandonedAnalyses();
+  ResumeAbandonedAnalyses("an instance that is gone");
   analyzer_.RemoveAbandonedSpools();
 }
 
-void Maintenance::ResumeAbandonedAnalyses() {
+void Maintenance::ResumeAbandonedAnalyses(const char* whose) {
   auto resumed = analyzer_.ResumeInterrupted();
   if (!resumed.ok()) {
     spdlog::warn("resuming interrupted analyses: {}", resumed.status().ToString());
   } else if (*resumed > 0) {
-    spdlog::info("resumed {} analyses interrupted by an instance that is gone", *resumed);
+    spdlog::info("resumed {} analyses interrupted by {}", *resumed, whose);
   }
 }
 

@@ -42,7 +42,8 @@ class Maintenance {
  private:
   void RenewLease();
   void JanitorTurn();
-  void ResumeAbandonedAnalyses();
+  // `whose` ends the log line: "resumed N analyses interrupted by <whose>".
+  void ResumeAbandonedAnalyses(const char* whose);
 
   boost::asio::thread_pool& pool_;
   InstanceLease& instance_;
