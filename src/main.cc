@@ -138,16 +138,17 @@ int RunServe(ServeConfig config) {
   IsolatedAnalyzer analyzer(
       **blobs, **meta, clock, &metrics,
       AnalyzerOptions(config, std::move(*worker_path), **blobs, **instance, liveness));
-  Services services{.blobs = blobs->get(),
-                    .meta = meta->get(),
-                    .auth = &auth,
-                    .clock = &clock,
-                    .metrics = &metrics,
-                    .analyzer = &analyzer,
-                    .url_signer = signer->get(),
-                    .options = ApiOptionsFor(config),
-                    .instance_id = (*instance)->id(),
-                    .liveness = &liveness};
+  Services services;
+  services.blobs = blobs->get();
+  services.meta = meta->get();
+  services.auth = &auth;
+  services.clock = &clock;
+  services.metrics = &metrics;
+  services.analyzer = &analyzer;
+  services.url_signer = signer->get();
+  services.options = ApiOptionsFor(config);
+  services.instance_id = (*instance)->id();
+  services.liveness = &liveness;
   Api api(services);
   AccessLog log(config.access_log);
   HttpServer server(api, metrics, log, ServerOptionsFor(config));
@@ -184,6 +185,8 @@ int RunServe(ServeConfig config) {
   server.Run();
   signals.Disarm();
   maintenance.StopLiveness();
+  // Background work still running (an analysis, a janitor pass) ends before what it uses goes.
+  server.blocking_pool().join();
   // A clean stop: others may take over what this instance still owned at once.
   if (Status s = (*instance)->End(); !s.ok()) {
     spdlog::warn("could not end this instance's liveness lease: {}", s.ToString());

@@ -18,9 +18,11 @@ Maintenance::Maintenance(boost::asio::io_context& io, boost::asio::thread_pool& 
       janitor_(janitor),
       analyzer_(analyzer),
       on_instance_lost_(std::move(on_instance_lost)),
-      liveness_(io, pool, std::chrono::seconds(instance.ttl_seconds()) / 3,
+      liveness_(io, renewal_thread_, std::chrono::seconds(instance.ttl_seconds()) / 3,
                 [this] { RenewLease(); }),
       janitor_turns_(io, pool, janitor_interval, [this] { JanitorTurn(); }) {}
+
+Maintenance::~Maintenance() { renewal_thread_.join(); }
 
 void Maintenance::Start() {
   liveness_.Start();

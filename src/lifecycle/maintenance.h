@@ -1,5 +1,6 @@
 // Maintenance: the background work of one server instance, wired by the composition root.
-//  * Liveness: renews the instance's lease (coord/instance_lease.h) every ttl / 3. A renewal that
+//  * Liveness: renews the instance's lease (coord/instance_lease.h) every ttl / 3, on a thread of
+//    its own, so a blocking pool busy with long analyses cannot starve it. A renewal that
 //    finds the lease lapsed calls `on_instance_lost` (the server must stop: other instances may
 //    already have taken over its claims); other renewal failures are logged and retried.
 //  * Every janitor interval, a janitor turn (lifecycle/janitor_turn.h); in the same turn, the
@@ -7,7 +8,7 @@
 //    (analysis/isolated_analyzer.h), so when an instance dies another one finishes its work.
 //  * At Start(), in the background, the analyses abandoned by gone instances (a previous process on
 //    this data directory) are run again at once, without waiting for a turn.
-// Everything runs on `pool`, timed on `io`. Thread-compatible: Start and the Stop* calls from one
+// The rest runs on `pool`; everything is timed on `io`. Thread-compatible: Start and the Stop* calls from one
 // thread (the composition root's).
 #pragma once
 
@@ -32,6 +33,9 @@ class Maintenance {
               NamedLease& janitor_lease, Janitor& janitor, IsolatedAnalyzer& analyzer,
               std::chrono::seconds janitor_interval, std::function<void()> on_instance_lost);
 
+  // Joins the renewal thread.
+  ~Maintenance();
+
   void Start();
   // Stops the janitor turns (when the server starts draining). The lease keeps being renewed: the
   // requests still running own their claims until they end.
@@ -46,6 +50,7 @@ class Maintenance {
   void ResumeAbandonedAnalyses(const char* whose);
 
   boost::asio::thread_pool& pool_;
+  boost::asio::thread_pool renewal_thread_{1};  // declared before the tasks that post to it
   InstanceLease& instance_;
   NamedLease& janitor_lease_;
   Janitor& janitor_;
