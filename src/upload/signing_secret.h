@@ -1,4 +1,7 @@
-// The server secret that keys signed upload URLs (hmac_url_signer.h).
+// The server secret that keys signed upload URLs (hmac_url_signer.h), as kept in the data directory.
+// The server now takes its secret from coord/url_signing_secret.h (shared by every instance through
+// the metadata store) and only reads an existing <data-dir>/secret (LoadSigningSecretFile), so the
+// URLs of installations made by earlier versions stay valid. The file, as those versions made it:
 //
 // Either the operator gives it (--url-signing-secret / FILESD_URL_SIGNING_SECRET, at least 32
 // bytes), or the server keeps 32 random bytes in <data-dir>/secret: created once, atomically
