@@ -21,7 +21,6 @@
 #include "coord/instance_lease.h"
 #include "coord/instance_liveness.h"
 #include "coord/named_lease.h"
-#include "coord/url_signing_secret.h"
 #include "lifecycle/janitor.h"
 #include "lifecycle/janitor_turn.h"
 #include "lifecycle/maintenance.h"
@@ -29,7 +28,10 @@
 #include "meta/api_keys.h"
 #include "net/access_log.h"
 #include "net/http_server.h"
+#include "upload/file_uploads.h"
 #include "upload/hmac_url_signer.h"
+#include "upload/presigned_uploads.h"
+#include "upload/url_signing_secret.h"
 
 namespace filesd {
 namespace {
@@ -149,6 +151,10 @@ int RunServe(ServeConfig config) {
   services.options = ApiOptionsFor(config);
   services.instance_id = (*instance)->id();
   services.liveness = &liveness;
+  FileUploads file_uploads(services.upload_deps());
+  PresignedUploads presigned(services.upload_deps());
+  services.file_uploads = &file_uploads;
+  services.presigned = &presigned;
   Api api(services);
   AccessLog log(config.access_log);
   HttpServer server(api, metrics, log, ServerOptionsFor(config));

@@ -6,6 +6,7 @@
 
 #include "api/handler_util.h"
 #include "api/json_body.h"
+#include "api/json_response.h"
 #include "base/crypto.h"
 #include "coord/claim_takeover.h"
 
@@ -59,11 +60,8 @@ Response KeyInUse(ErrorEnvelope envelope) {
 }
 
 Response Replay(const IdempotencyRecord& record) {
-  Response r;
-  r.header.result(static_cast<unsigned>(*record.status_code));
-  r.header.set(http::field::content_type, "application/json");
+  Response r = StoredJsonResponse(static_cast<unsigned>(*record.status_code), record.response_body);
   r.header.set(kReplayedHeader, "true");
-  r.body = record.response_body;
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "blob/blob_store.h"
 #include "meta/metadata_store.h"
+#include "upload/upload_deps.h"
 
 namespace filesd {
 
@@ -17,6 +18,8 @@ class Metrics;
 class FileAnalyzer;
 class InstanceLiveness;
 class UrlSigner;
+class FileUploads;
+class PresignedUploads;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
@@ -41,6 +44,9 @@ struct Services {
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
+  // The upload flows (src/upload), built on upload_deps() by the composition root.
+  FileUploads* file_uploads = nullptr;    // POST /v1/files
+  PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
   ApiOptions options;
   // Names this server instance (random per start: coord/instance_lease.h); owns the
   // Idempotency-Key claims it makes.
@@ -48,6 +54,13 @@ struct Services {
   // Whether another instance that owns a claim is still alive. Null: this is the only instance, so
   // every other owner is gone.
   InstanceLiveness* liveness = nullptr;
+
+  // What the upload flows (src/upload) need, taken from the fields above.
+  UploadDeps upload_deps() const {
+    return UploadDeps{blobs, meta, clock, analyzer, url_signer,
+                      UploadLimits{options.max_file_bytes, options.upload_url_ttl_seconds,
+                                   options.session_ttl_seconds}};
+  }
 };
 
 }  // namespace filesd

@@ -29,12 +29,12 @@
 #include "api/handler_util.h"
 #include "api/handlers.h"
 #include "api/http_names.h"
-#include "api/ingest.h"
+#include "upload/blob_ingest.h"
 #include "api/json_body.h"
 #include "api/json_response.h"
 #include "api/parse/base64_chunk_reader.h"
 #include "api/parse/multipart_parser.h"
-#include "api/quota.h"
+#include "upload/quota.h"
 #include "api/session_writers.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
@@ -168,7 +168,7 @@ Status CheckAppend(const Services& s, const std::string& project_id, const FileR
   }
   if (n == 0) return Status::Ok();
   // Quotas, before the bytes count; UpdateFile applies them again atomically.
-  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(*s.meta, project_id, now));
   return quota.CheckGrowth(n);
 }
 
@@ -266,7 +266,7 @@ class AppendConsumer final : public BodyConsumer {
     const int64_t now = services_.clock->NowSeconds();
     auto f = LoadSession(services_, project_id_, id_, now);
     if (!f.ok() || !CheckAppend(services_, project_id_, *f, std::nullopt, 0, now).ok()) return;
-    auto quota = LoadQuotaState(services_, project_id_, now);
+    auto quota = LoadQuotaState(*services_.meta, project_id_, now);
     if (!quota.ok()) return;
     auto appender = appendable->StartAppend(f->blob_key, f->bytes);
     if (!appender.ok()) return;
@@ -356,7 +356,8 @@ class PartConsumer final : public BodyConsumer, private MultipartHandler {
     in_data_ = false;
     if (h.name != "data") return Status::Ok();  // other fields are ignored, as OpenAI does
     if (ingest_) return InvalidArgument("only one 'data' part is allowed").WithParam("data");
-    FILESD_ASSIGN_OR_RETURN(ingest_, BlobIngest::Start(services_, id_));
+    FILESD_ASSIGN_OR_RETURN(
+        ingest_, BlobIngest::Start(services_.upload_deps(), blob_keys::NewContentKey(id_)));
     in_data_ = true;
     return Status::Ok();
   }
@@ -523,9 +524,10 @@ Result<FileRecord> CompleteSession(const Services& s, const std::string& project
                              "file_too_large");
     }
     // Quotas, before the parts are copied; UpdateFile applies them again atomically.
-    FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+    FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(*s.meta, project_id, now));
     FILESD_RETURN_IF_ERROR(quota.CheckGrowth(total));
-    FILESD_ASSIGN_OR_RETURN(ingest, BlobIngest::Start(s, id));
+    FILESD_ASSIGN_OR_RETURN(ingest,
+                            BlobIngest::Start(s.upload_deps(), blob_keys::NewContentKey(id)));
     for (const UploadPartRecord* p : chosen) {
       FILESD_RETURN_IF_ERROR(
           StreamBlob(s, p->blob_key, p->bytes, nullptr, md5 ? &*md5 : nullptr, ingest.get()));
@@ -669,7 +671,7 @@ Result<FileRecord> CreateSession(const Services& s, const std::string& project_i
     FILESD_ASSIGN_OR_RETURN(ttl, ExpiresAfterSeconds(*v));
   }
   // Quotas: the declared size must fit from the start (CreateFile checks the file count again).
-  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(s, project_id, now));
+  FILESD_ASSIGN_OR_RETURN(QuotaState quota, LoadQuotaState(*s.meta, project_id, now));
   FILESD_RETURN_IF_ERROR(quota.CheckNewFile(declared));
   f.id = NewUuidV4();
   f.project_id = project_id;
@@ -726,7 +728,7 @@ Dispatch AddUploadPart(RequestContext& ctx) {
   }
   auto boundary = BoundaryFromContentType(it->value());
   if (!boundary.ok()) return Answer(ctx.Error(boundary.status()));
-  auto quota = LoadQuotaState(ctx.services, ctx.project_id, ctx.now);
+  auto quota = LoadQuotaState(*ctx.services.meta, ctx.project_id, ctx.now);
   if (!quota.ok()) return Answer(ctx.Error(quota.status()));
   if (ctx.head.content_length && *ctx.head.content_length > kPartOverheadBytes) {
     Status fits = quota->CheckGrowth(*ctx.head.content_length - kPartOverheadBytes);

@@ -6,15 +6,18 @@
 // store). Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted,
 // except that CheckReady fails while a sticky fault is active.
 //
-// Deterministic: the count is one atomic sequence, so a single-threaded scenario fails at the same
-// operation every run; a test first runs the scenario unarmed, reads operation_count(), then arms
-// every n from 1 to that count.
+// The count and the choice of the failing operation are a FaultPlan (base/fault_plan.h), which may
+// be shared with other fault-injecting stores (meta/fault_injecting_metadata_store.h) so that one
+// sequence numbers the operations of both. Deterministic: a single-threaded scenario fails at the
+// same operation every run; a test first runs the scenario unarmed, reads operation_count(), then
+// arms every n from 1 to that count.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "base/fault_plan.h"
 #include "base/status.h"
 #include "blob/blob_store.h"
 
@@ -22,36 +25,27 @@ namespace filesd {
 
 class FaultInjectingBlobStore : public BlobStore {
  public:
-  enum class Mode {
-    kOnce,    // Only the n-th operation fails; later ones reach the wrapped store.
-    kSticky,  // The n-th and every later operation fail: the store "went away" (or the process
-              // died).
-  };
-  enum class Timing {
-    kBefore,  // Fail without calling the wrapped store: nothing happened.
-    kAfter,   // Call the wrapped store, then report failure anyway: the effect happened but the
-             // reply was lost (a writer or reader it returned is destroyed, so a new writer leaves
-             // nothing).
-  };
-
+  using Mode = FaultPlan::Mode;
+  using Timing = FaultPlan::Timing;
   // The message of every injected failure.
-  static constexpr const char* kInjectedMessage = "injected fault";
+  static constexpr const char* kInjectedMessage = FaultPlan::kInjectedMessage;
 
-  // REQUIRES: `base` outlives this store and every writer and reader obtained from it.
-  explicit FaultInjectingBlobStore(BlobStore* base);
+  // REQUIRES: `base` outlives this store and every writer and reader obtained from it. `plan`: the
+  // plan to count on, shared with other fault-injecting stores; null makes one of its own.
+  explicit FaultInjectingBlobStore(BlobStore* base, std::shared_ptr<FaultPlan> plan = nullptr);
   ~FaultInjectingBlobStore() override;
 
   FaultInjectingBlobStore(const FaultInjectingBlobStore&) = delete;
   FaultInjectingBlobStore& operator=(const FaultInjectingBlobStore&) = delete;
 
-  // Resets the operation count to 0 and makes operation number `n` (1-based) fail. n == 0 disarms.
-  void FailNthOperation(uint64_t n, Mode mode = Mode::kOnce, Timing timing = Timing::kBefore);
-  // Resets the count and injects nothing.
-  void Disarm() { FailNthOperation(0); }
-  // Operations started since the last FailNthOperation()/Disarm() (or construction).
-  uint64_t operation_count() const;
-  // Operations that were made to fail since then.
-  uint64_t injected_failure_count() const;
+  // Shorthands for plan()'s methods (see base/fault_plan.h).
+  void FailNthOperation(uint64_t n, Mode mode = Mode::kOnce, Timing timing = Timing::kBefore) {
+    plan_->FailNthOperation(n, mode, timing);
+  }
+  void Disarm() { plan_->Disarm(); }
+  uint64_t operation_count() const { return plan_->operation_count(); }
+  uint64_t injected_failure_count() const { return plan_->injected_failure_count(); }
+  FaultPlan& plan() { return *plan_; }
 
   Result<std::unique_ptr<BlobWriter>> NewWriter(const std::string& key) override;
   Result<std::unique_ptr<BlobReader>> NewReader(const std::string& key) override;
@@ -60,11 +54,9 @@ class FaultInjectingBlobStore : public BlobStore {
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
 
-  struct Injector;  // The shared counter; writers and readers keep it alive.
-
  private:
   BlobStore* const base_;
-  std::shared_ptr<Injector> injector_;
+  const std::shared_ptr<FaultPlan> plan_;  // writers and readers keep it alive
 };
 
 }  // namespace filesd

@@ -77,7 +77,7 @@ class HttpServer {
   boost::asio::thread_pool& blocking_pool() { return pool_; }
   boost::asio::io_context& io_context() { return ioc_; }
 
-  // Internal: shared with sessions.
+  // Internal: what the server shares with its connections (net/http_session.h).
   struct Shared;
 
  private:

@@ -13,6 +13,8 @@
 // entry streams through expat. An entry whose declared or actual uncompressed size would take the total
 // past max_decompressed_bytes is refused (zip bomb) without expanding it.
 // text: each sheet as CSV under a line "# Sheet: <name>", cut at max_text_bytes.
+// Pieces: xlsx_reader.h (over zip_archive.h and xml_reader.h), xls_reader.h, and excel_sheet.h (the
+// sheet summary both readers build); this processor picks the reader and writes the output.
 #pragma once
 
 #include "process/processor.h"

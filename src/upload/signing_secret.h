@@ -1,5 +1,5 @@
 // The server secret that keys signed upload URLs (hmac_url_signer.h), as kept in the data directory.
-// The server now takes its secret from coord/url_signing_secret.h (shared by every instance through
+// The server now takes its secret from upload/url_signing_secret.h (shared by every instance through
 // the metadata store) and only reads an existing <data-dir>/secret (LoadSigningSecretFile), so the
 // URLs of installations made by earlier versions stay valid. The file, as those versions made it:
 //
@@ -31,7 +31,7 @@ Result<std::string> LoadOrCreateSigningSecret(const std::string& data_dir);
 
 // The secret stored in `<data_dir>/secret`, or nullopt when there is no such file (nothing is
 // created). Errors as LoadOrCreateSigningSecret. The server uses this since the secret is shared
-// through the metadata store (coord/url_signing_secret.h): an existing file is honoured, no new one
+// through the metadata store (upload/url_signing_secret.h): an existing file is honoured, no new one
 // is made.
 Result<std::optional<std::string>> LoadSigningSecretFile(const std::string& data_dir);
 

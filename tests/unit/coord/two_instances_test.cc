@@ -24,7 +24,7 @@
 #include "coord/instance_lease.h"
 #include "coord/instance_liveness.h"
 #include "coord/named_lease.h"
-#include "coord/url_signing_secret.h"
+#include "upload/url_signing_secret.h"
 #include "lifecycle/janitor_turn.h"
 #include "meta/api_keys.h"
 #include "meta/sqlite_metadata_store.h"

@@ -1,4 +1,4 @@
-#include "api/quota.h"
+#include "upload/quota.h"
 
 #include "meta/quota_rule.h"
 
@@ -12,14 +12,14 @@ Status QuotaState::CheckGrowth(uint64_t bytes) const {
   return CheckQuota(QuotaLimits{quota_bytes, quota_files}, usage.bytes, usage.files, bytes, 0);
 }
 
-Result<QuotaState> LoadQuotaState(const Services& services, const std::string& project_id,
+Result<QuotaState> LoadQuotaState(MetadataStore& meta, const std::string& project_id,
                                   int64_t now) {
-  FILESD_ASSIGN_OR_RETURN(Project project, services.meta->GetProject(project_id));
+  FILESD_ASSIGN_OR_RETURN(Project project, meta.GetProject(project_id));
   QuotaState q;
   q.quota_bytes = project.quota_bytes;
   q.quota_files = project.quota_files;
   if (q.quota_bytes || q.quota_files) {
-    FILESD_ASSIGN_OR_RETURN(q.usage, services.meta->GetUsage(project_id, now));
+    FILESD_ASSIGN_OR_RETURN(q.usage, meta.GetUsage(project_id, now));
   }
   return q;
 }

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "api/services.h"
+#include "meta/metadata_store.h"
 
 namespace filesd {
 
@@ -25,7 +25,7 @@ struct QuotaState {
 };
 
 // The usage and quotas of `project_id` at `now`.
-Result<QuotaState> LoadQuotaState(const Services& services, const std::string& project_id,
+Result<QuotaState> LoadQuotaState(MetadataStore& meta, const std::string& project_id,
                                   int64_t now);
 
 }  // namespace filesd

@@ -1,4 +1,4 @@
-#include "coord/url_signing_secret.h"
+#include "upload/url_signing_secret.h"
 
 #include "base/crypto.h"
 #include "upload/signing_secret.h"
