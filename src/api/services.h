@@ -16,6 +16,7 @@ namespace filesd {
 class Authenticator;
 class Metrics;
 class FileAnalyzer;
+class InstanceLiveness;
 class UrlSigner;
 class FileUploads;
 class PresignedUploads;
@@ -49,8 +50,12 @@ struct Services {
   PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
   Sessions* sessions = nullptr;           // upload sessions and OpenAI Uploads (upload/sessions.h)
   ApiOptions options;
-  // Names this server process (random per start); owns the Idempotency-Key claims it makes.
+  // Names this server instance (random per start: coord/instance_lease.h); owns the
+  // Idempotency-Key claims it makes.
   std::string instance_id;
+  // Whether another instance that owns a claim is still alive. Null: this is the only instance, so
+  // every other owner is gone.
+  InstanceLiveness* liveness = nullptr;
 
   // What the upload flows (src/upload) need, taken from the fields above.
   UploadDeps upload_deps() const {

@@ -1,6 +1,6 @@
 #include "upload/file_uploads.h"
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 #include "upload/blob_ingest.h"

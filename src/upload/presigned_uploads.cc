@@ -6,7 +6,7 @@
 #include <cctype>
 #include <thread>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "api/parse/media_type.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"

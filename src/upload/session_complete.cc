@@ -17,7 +17,7 @@
 #include <map>
 #include <set>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "base/crypto.h"
 #include "blob/blob_keys.h"
 #include "upload/session_state.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "base/clock.h"
 #include "blob/local_blob_store.h"
 #include "conformance/metadata_store_test_util.h"
