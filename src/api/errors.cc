@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/json_response.h"
+#include "upload/presigned_uploads.h"
 
 namespace filesd {
 
@@ -43,34 +44,59 @@ std::string DefaultReason(StatusCode code) {
 
 namespace {
 
-// The seed's fixed wording for authentication failures on the pre-signed routes.
+// The pre-signed envelope's short `error` texts that the seed fixes, by code and reason. The
+// detail goes to `message` and the reason to `code`. A status not listed here shows its message
+// as `error`.
+struct SeedWords {
+  StatusCode code;
+  std::string_view reason;  // empty: any reason of this code
+  std::string_view error;
+};
+constexpr SeedWords kSeedWords[] = {
+    {StatusCode::kInvalidArgument, kReasonFileTooLarge, kRefusalWords[1].words},
+    {StatusCode::kInvalidArgument, kReasonInvalidFileType, kRefusalWords[0].words},
+    {StatusCode::kInvalidArgument, kReasonFileSizeMismatch, "File size mismatch"},
+    {StatusCode::kInvalidArgument, kReasonChecksumMismatch, "Checksum mismatch"},
+    {StatusCode::kNotFound, "file_not_found", "File not found"},
+    {StatusCode::kNotFound, kReasonFileNotInStorage, "File not found in storage"},
+    {StatusCode::kConflict, kReasonFileProcessing, "File is being processed"},
+    {StatusCode::kResourceExhausted, "", "Storage quota exceeded"},
+    {StatusCode::kInternal, kReasonProcessingFailed, "Processing failed"},
+};
+static_assert(kRefusalWords[0].reason == kReasonInvalidFileType &&
+              kRefusalWords[1].reason == kReasonFileTooLarge);
+
+const SeedWords* SeedWordsFor(const Status& status) {
+  for (const SeedWords& w : kSeedWords) {
+    if (w.code == status.code() && (w.reason.empty() || w.reason == status.reason())) return &w;
+  }
+  return nullptr;
+}
+
 boost::json::object PresignedBody(const Status& status) {
   boost::json::object o;
   o["success"] = false;
-  switch (status.code()) {
-    case StatusCode::kUnauthenticated:
-      o["error"] = "Authentication required";
-      o["message"] = "API key must be provided in Authorization header";
-      break;
-    case StatusCode::kPermissionDenied:
-      if (status.reason() == "invalid_api_key" || status.reason().empty()) {
-        o["error"] = "Invalid API key";
-        o["message"] = "The provided API key is invalid, inactive, or expired";
-        break;
-      }
-      [[fallthrough]];
-    default:
-      if (status.code() == StatusCode::kResourceExhausted) {
-        o["error"] = "Storage quota exceeded";
-        o["message"] = status.message();
-      } else {
-        o["error"] = status.message();
-      }
-      // The machine-readable reason, as the OpenAI envelope's `code` (an addition to the seed's
-      // shape, which clients that read only `error` ignore).
-      if (!status.reason().empty()) o["code"] = status.reason();
-      break;
+  // The seed's fixed wording for authentication failures (no `code`, as the seed).
+  if (status.code() == StatusCode::kUnauthenticated) {
+    o["error"] = "Authentication required";
+    o["message"] = "API key must be provided in Authorization header";
+    return o;
   }
+  if (status.code() == StatusCode::kPermissionDenied &&
+      (status.reason() == "invalid_api_key" || status.reason().empty())) {
+    o["error"] = "Invalid API key";
+    o["message"] = "The provided API key is invalid, inactive, or expired";
+    return o;
+  }
+  if (const SeedWords* words = SeedWordsFor(status)) {
+    o["error"] = words->error;
+    if (!status.message().empty()) o["message"] = status.message();
+  } else {
+    o["error"] = status.message();
+  }
+  // The machine-readable reason, as the OpenAI envelope's `code` (an addition to the seed's shape,
+  // which clients that read only `error` ignore).
+  if (!status.reason().empty()) o["code"] = status.reason();
   return o;
 }
 
@@ -97,6 +123,8 @@ Status ClientVisible(const Status& status) {
   // Server-side failures carry internal causes (paths, errno, SQL): log them, send a fixed text.
   switch (status.code()) {
     case StatusCode::kInternal:
+      // A failed analysis: the message is the file's status_details, which the client can read.
+      if (status.reason() == kReasonProcessingFailed) return status;
       spdlog::error("internal error: {}", status.ToString());
       return Status(status.code(), "The server had an internal error; details are in its log.",
                     status.reason());

@@ -46,14 +46,4 @@ Result<int64_t> ExpiresAfterSecondsFromForm(const std::optional<std::string>& an
   return n;
 }
 
-Result<int64_t> ExpiryFromCreation(int64_t created_at, int64_t seconds, int64_t now) {
-  const int64_t at = created_at + seconds;
-  if (at <= now) {
-    return InvalidArgument("expires_after of " + std::to_string(seconds) +
-                           " seconds from the file's creation has already passed")
-        .WithParam("expires_after");
-  }
-  return at;
-}
-
 }  // namespace filesd

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "upload/upload_checks.h"
 
 namespace filesd {
 
@@ -25,8 +26,6 @@ Result<int64_t> ExpiresAfterSeconds(const boost::json::value& v);
 Result<int64_t> ExpiresAfterSecondsFromForm(const std::optional<std::string>& anchor,
                                             const std::optional<std::string>& seconds);
 
-// created_at + seconds, or kInvalidArgument (param "expires_after") when that is not after `now`:
-// a file that would be expired on arrival is refused rather than silently gone.
-Result<int64_t> ExpiryFromCreation(int64_t created_at, int64_t seconds, int64_t now);
+// ExpiryFromCreation() is upload/upload_checks.h's.
 
 }  // namespace filesd

@@ -9,7 +9,6 @@
 #include "api/json_response.h"
 #include "api/multipart_upload.h"
 #include "api/parse/byte_range.h"
-#include "upload/quota.h"
 #include "base/crypto.h"
 
 namespace filesd::handlers {
@@ -53,15 +52,14 @@ Dispatch CreateFile(RequestContext& ctx) {
                                      "file_too_large"));
   }
   // Quotas (API.md section 8): refuse from the header alone when the count is full or the body is
-  // larger than the room left plus the framing allowance; the consumer checks the streamed bytes.
-  auto quota = LoadQuotaState(*ctx.services.meta, ctx.project_id, ctx.now);
-  if (!quota.ok()) return Fail(ctx, quota.status());
+  // larger than the room left plus the framing allowance; the flow checks the streamed bytes.
   const uint64_t least_file_bytes =
       ctx.head.content_length && *ctx.head.content_length > opts.multipart_overhead_bytes
           ? *ctx.head.content_length - opts.multipart_overhead_bytes
           : 0;
-  if (Status s = quota->CheckNewFile(least_file_bytes); !s.ok()) return Fail(ctx, s);
-  auto consumer = NewMultipartUpload(ctx, std::move(quota).value());
+  auto ticket = ctx.services.file_uploads->Admit(ctx.project_id, least_file_bytes);
+  if (!ticket.ok()) return Fail(ctx, ticket.status());
+  auto consumer = NewMultipartUpload(ctx, std::move(ticket).value());
   if (!consumer.ok()) return Fail(ctx, consumer.status());
   Dispatch d;
   d.consumer = std::move(consumer).value();

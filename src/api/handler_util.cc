@@ -12,18 +12,6 @@ Dispatch Answer(Response r) {
   return d;
 }
 
-Status NoSuchFile(std::string_view id, std::string_view param) {
-  std::string message = "No such file";
-  if (IsUuid(id)) message.append(": ").append(id);
-  return NotFound(std::move(message), "file_not_found").WithParam(std::string(param));
-}
-
-Status UnknownPurpose() {
-  return InvalidArgument("purpose must be one of assistants, batch, fine-tune, vision, user_data, "
-                         "evals")
-      .WithParam("purpose");
-}
-
 Result<FileRecord> LoadFile(const RequestContext& ctx) {
   const std::string& id = ctx.params.at(0);
   if (!IsUuid(id)) return NoSuchFile(id);

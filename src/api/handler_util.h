@@ -10,21 +10,14 @@
 #include "api/request_context.h"
 #include "blob/blob_store.h"
 #include "meta/records.h"
+#include "upload/upload_checks.h"
 
 namespace filesd {
 
 // A Dispatch that answers `r` at once.
 Dispatch Answer(Response r);
 
-// Error messages repeat an id the client sent only when it is well-formed (a UUID, a part id), so
-// they never reflect arbitrary client bytes (a path, thousands of characters, control characters).
-// Other values the client sent are described, not quoted.
-
-// 404 file_not_found, param `param`: "No such file: <id>" for a UUID, "No such file" otherwise.
-Status NoSuchFile(std::string_view id, std::string_view param = "file_id");
-
-// 400 for a purpose IsKnownPurpose() refuses, param "purpose"; lists the known ones.
-Status UnknownPurpose();
+// NoSuchFile() and UnknownPurpose() are upload/upload_checks.h's, shared with the flows.
 
 // The visible file of the caller's project named by the first path parameter. kNotFound with
 // reason "file_not_found" for ids that are not UUIDs, unknown ids and other projects' files alike;

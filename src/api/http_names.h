@@ -1,11 +1,12 @@
-// Filenames in HTTP: Content-Disposition (RFC 6266 with RFC 5987 filename*), media types by
-// extension, and the validation of client-supplied filenames.
+// Filenames in HTTP: Content-Disposition (RFC 6266 with RFC 5987 filename*). The media types by
+// extension and the validation of client-supplied filenames are upload/file_names.h's.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
+#include "upload/file_names.h"
 
 namespace filesd {
 
@@ -13,17 +14,5 @@ namespace filesd {
 // name is not plain printable ASCII without quotes, backslashes or '%' (some browsers percent-decode
 // filename=, so a name with '%' gets the exact filename* too).
 std::string ContentDispositionAttachment(std::string_view filename);
-
-// A media type for a filename's extension (case-insensitive), or "application/octet-stream".
-std::string MediaTypeForFilename(std::string_view filename);
-
-// Checks a client filename: 1..255 bytes, valid UTF-8, no NUL or other control character, no '/'.
-// A backslash is an ordinary byte of a name (it is one on POSIX, and filenames never become paths
-// here: content is stored under the file id). kInvalidArgument naming `field` otherwise.
-Status ValidateFilename(std::string_view filename, std::string_view field);
-
-// The part after the last '/' of a name a client may have sent with directories. A backslash is
-// kept: it is part of the name (curl, browsers and SDKs send it as is).
-std::string_view BaseName(std::string_view filename);
 
 }  // namespace filesd

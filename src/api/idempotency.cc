@@ -6,7 +6,9 @@
 
 #include "api/handler_util.h"
 #include "api/json_body.h"
+#include "api/json_response.h"
 #include "base/crypto.h"
+#include "coord/claim_takeover.h"
 
 namespace filesd {
 namespace {
@@ -58,11 +60,8 @@ Response KeyInUse(ErrorEnvelope envelope) {
 }
 
 Response Replay(const IdempotencyRecord& record) {
-  Response r;
-  r.header.result(static_cast<unsigned>(*record.status_code));
-  r.header.set(http::field::content_type, "application/json");
+  Response r = StoredJsonResponse(static_cast<unsigned>(*record.status_code), record.response_body);
   r.header.set(kReplayedHeader, "true");
-  r.body = record.response_body;
   return r;
 }
 
@@ -268,12 +267,10 @@ Dispatch RunIdempotently(RequestContext& ctx, const IdempotentRoute& route) {
     return d;
   }
   if (record.owner != ref.owner) {
-    // The claim of a process that is gone (serve locks its data directory): take it over.
-    Status took = meta.TakeOverIdempotencyKey(ref.project_id, ref.key, record.owner, ref.owner);
-    if (took.ok()) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
-    if (took.code() != StatusCode::kConflict && took.code() != StatusCode::kNotFound) {
-      return Answer(ctx.Error(took));
-    }
+    // Only the claim of an instance that is gone is taken over (coord/claim_takeover.h).
+    Result<bool> took = TakeOverClaimOfGoneOwner(meta, ctx.services.liveness, record, ref.owner);
+    if (!took.ok()) return Answer(ctx.Error(took.status()));
+    if (*took) return RunAsHeir(ctx, route, record, std::move(ref), std::move(fp));
   }
   return Answer(KeyInUse(ctx.envelope));
 }

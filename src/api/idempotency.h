@@ -10,8 +10,9 @@
 //  * A repeat with a different fingerprint is 409 `idempotency_key_reused`.
 //  * A repeat while the first is still running is 409 `idempotency_key_in_use` with Retry-After;
 //    so of racing identical requests exactly one runs the route.
-//  * A claim whose server process died (its owner is not this process) is taken over by the next
-//    request with the key. For a route that creates one file, the claim reserved that file's id
+//  * A claim whose server instance is gone (its liveness lease lapsed or ended:
+//    coord/instance_liveness.h) is taken over by the next request with the key; the claim of a
+//    live instance is left to it (409 as above). For a route that creates one file, the claim reserved that file's id
 //    (RequestContext::reserved_file_id): if the dead process created the file, the request answers
 //    it (and records that answer) instead of creating a second one; otherwise it runs the route.
 // Without the header, the route runs unchanged.

@@ -4,13 +4,18 @@
 
 namespace filesd {
 
-Response JsonResponse(http::status status, const boost::json::object& body) {
+Response StoredJsonResponse(unsigned status, std::string body) {
   Response r;
   r.header.result(status);
   r.header.set(http::field::content_type, "application/json");
-  r.body = boost::json::serialize(body);
-  r.body.push_back('\n');
+  r.body = std::move(body);
   return r;
+}
+
+Response JsonResponse(http::status status, const boost::json::object& body) {
+  std::string text = boost::json::serialize(body);
+  text.push_back('\n');
+  return StoredJsonResponse(static_cast<unsigned>(status), std::move(text));
 }
 
 }  // namespace filesd

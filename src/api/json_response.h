@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
 
 #include "api/http.h"
 
@@ -17,5 +18,9 @@ Response JsonResponse(http::status status, const boost::json::object& body);
 inline Response JsonResponse(const boost::json::object& body) {
   return JsonResponse(http::status::ok, body);
 }
+
+// A JSON answer whose bytes were rendered by JsonResponse() earlier and stored (an Idempotency-Key
+// replay): the same header, the same bytes.
+Response StoredJsonResponse(unsigned status, std::string body);
 
 }  // namespace filesd

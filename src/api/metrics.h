@@ -11,6 +11,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "analysis/processing_observer.h"
+
 namespace filesd {
 
 // A fixed-bucket histogram of seconds.
@@ -28,7 +30,7 @@ class Histogram {
   std::atomic<uint64_t> sum_micros_{0};
 };
 
-class Metrics {
+class Metrics : public ProcessingObserver {
  public:
   // One finished HTTP request.
   void RecordRequest(std::string_view route, std::string_view method, unsigned status,
@@ -36,7 +38,7 @@ class Metrics {
   // Time from the first body byte of an upload to its answer.
   void ObserveUpload(double seconds) { upload_seconds_.Observe(seconds); }
   // Time spent analysing one file.
-  void ObserveProcessing(double seconds) { processing_seconds_.Observe(seconds); }
+  void ObserveProcessing(double seconds) override { processing_seconds_.Observe(seconds); }
 
   std::string RenderPrometheus() const;
 

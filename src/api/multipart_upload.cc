@@ -1,19 +1,10 @@
 #include "api/multipart_upload.h"
 
-#include <boost/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include "api/analyzer.h"
 #include "api/expires_after.h"
 #include "api/file_json.h"
-#include "api/handler_util.h"
-#include "api/http_names.h"
 #include "api/json_response.h"
 #include "api/parse/multipart_parser.h"
-#include "base/crypto.h"
-#include "blob/blob_keys.h"
-#include "upload/blob_ingest.h"
-#include "upload/quota.h"
+#include "upload/upload_checks.h"
 
 namespace filesd {
 namespace {
@@ -22,13 +13,10 @@ constexpr size_t kMaxTextFieldBytes = 1024;
 
 class MultipartUpload final : public BodyConsumer, private MultipartHandler {
  public:
-  MultipartUpload(const RequestContext& ctx, std::string boundary,
-                  QuotaState quota)
-      : services_(ctx.services),
-        quota_(std::move(quota)),
-        project_id_(ctx.project_id),
+  MultipartUpload(const RequestContext& ctx, std::string boundary, FileUploadTicket ticket)
+      : uploads_(*ctx.services.file_uploads),
+        ticket_(std::move(ticket)),
         envelope_(ctx.envelope),
-        now_(ctx.now),
         reserved_file_id_(ctx.reserved_file_id),
         parser_(std::move(boundary), this) {}
 
@@ -51,17 +39,13 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
   Status OnPartBegin(const MultipartPartHeaders& h) override {
     text_.clear();
     if (h.name == "file") {
-      if (ingest_) return InvalidArgument("only one 'file' part is allowed").WithParam("file");
+      if (sink_) return InvalidArgument("only one 'file' part is allowed").WithParam("file");
       if (!h.filename) {
         return InvalidArgument("the 'file' part must carry a filename").WithParam("file");
       }
-      filename_ = std::string(BaseName(*h.filename));
-      FILESD_RETURN_IF_ERROR(ValidateFilename(filename_, "filename"));
-      part_content_type_ = h.content_type;
-      file_id_ = reserved_file_id_.value_or(NewUuidV4());
-      auto ingest = BlobIngest::Start(services_.upload_deps(), blob_keys::NewContentKey(file_id_));
-      if (!ingest.ok()) return ingest.status();
-      ingest_ = std::move(ingest).value();
+      FILESD_ASSIGN_OR_RETURN(
+          sink_, uploads_.StartFile(ticket_, NewFileStart{*h.filename, h.content_type,
+                                                          reserved_file_id_}));
       field_ = Field::kFile;
     } else if (h.name == "purpose") {
       field_ = Field::kPurpose;
@@ -78,13 +62,7 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
   Status OnPartData(std::string_view data) override {
     switch (field_) {
       case Field::kFile:
-        if (ingest_->size_bytes() + data.size() > services_.options.max_file_bytes) {
-          return PayloadTooLarge("file is larger than the limit of " +
-                                     std::to_string(services_.options.max_file_bytes) + " bytes",
-                                 "file_too_large");
-        }
-        FILESD_RETURN_IF_ERROR(quota_.CheckNewFile(ingest_->size_bytes() + data.size()));
-        return ingest_->Append(data);
+        return sink_->Append(data);
       case Field::kIgnored:
       case Field::kNone:
         return Status::Ok();
@@ -108,83 +86,53 @@ class MultipartUpload final : public BodyConsumer, private MultipartHandler {
     return Status::Ok();
   }
 
-  Result<std::optional<int64_t>> ExpiresAt() const {
-    if (!expires_anchor_ && !expires_seconds_) return std::optional<int64_t>();
-    FILESD_ASSIGN_OR_RETURN(int64_t seconds,
-                            ExpiresAfterSecondsFromForm(expires_anchor_, expires_seconds_));
-    return std::optional<int64_t>(now_ + seconds);
-  }
-
   Result<FileRecord> Finish() {
     FILESD_RETURN_IF_ERROR(parser_.Finish());
-    if (!ingest_) return InvalidArgument("missing required parameter: 'file'").WithParam("file");
+    if (!sink_) return InvalidArgument("missing required parameter: 'file'").WithParam("file");
     if (!purpose_) {
       return InvalidArgument("missing required parameter: 'purpose'").WithParam("purpose");
     }
-    if (!IsKnownPurpose(*purpose_)) {
-      return UnknownPurpose();
+    // The flow checks the purpose too; checked here first so a form with a bad purpose and a bad
+    // expiry names the purpose.
+    FILESD_RETURN_IF_ERROR(CheckPurpose(*purpose_));
+    NewFileFields fields{*purpose_, std::nullopt};
+    if (expires_anchor_ || expires_seconds_) {
+      FILESD_ASSIGN_OR_RETURN(fields.expires_after_seconds,
+                              ExpiresAfterSecondsFromForm(expires_anchor_, expires_seconds_));
     }
-    FILESD_ASSIGN_OR_RETURN(std::optional<int64_t> expires_at, ExpiresAt());
-    FILESD_ASSIGN_OR_RETURN(BlobInfo blob, ingest_->Commit());
-    // CreateFile applies the quotas once more, atomically with the usage of its moment.
-
-    FileRecord f;
-    f.id = file_id_;
-    f.project_id = project_id_;
-    f.filename = filename_;
-    f.purpose = *purpose_;
-    f.bytes = blob.size_bytes;
-    f.status = FileStatus::kUploaded;
-    f.mime_type = MediaTypeForFilename(filename_);
-    if (f.mime_type == "application/octet-stream" && !part_content_type_.empty()) {
-      f.mime_type = part_content_type_;
-    }
-    f.sha256 = blob.sha256_hex;
-    f.blob_key = ingest_->blob_key();
-    f.created_at = now_;
-    f.updated_at = now_;
-    f.expires_at = expires_at;
-    FILESD_RETURN_IF_ERROR(services_.meta->CreateFile(f));
-    ingest_->Adopted();
-    return services_.analyzer->Analyze(f);
+    return sink_->Finish(fields);
   }
 
   void Abandon() {
-    if (ingest_) ingest_->Abandon();
+    if (sink_) sink_->Abandon();
   }
 
-  const Services& services_;
-  const QuotaState quota_;  // at the start of the request; CreateFile checks again
-  std::string project_id_;
-  ErrorEnvelope envelope_;
-  int64_t now_;
+  const FileUploads& uploads_;
+  const FileUploadTicket ticket_;
+  const ErrorEnvelope envelope_;
   const std::optional<std::string> reserved_file_id_;
   MultipartParser parser_;
   Field field_ = Field::kNone;
   std::string text_;
-  std::string file_id_;
-  std::string filename_;
-  std::string part_content_type_;
   std::optional<std::string> purpose_;
   std::optional<std::string> expires_anchor_;
   std::optional<std::string> expires_seconds_;
-  std::unique_ptr<BlobIngest> ingest_;
+  std::unique_ptr<NewFileSink> sink_;
 };
 
 }  // namespace
 
-Response CreatedFileAnswer(const FileRecord& file) {
-  return JsonResponse(FileObject(file));
-}
+Response CreatedFileAnswer(const FileRecord& file) { return JsonResponse(FileObject(file)); }
 
 Result<std::unique_ptr<BodyConsumer>> NewMultipartUpload(const RequestContext& ctx,
-                                                         QuotaState quota) {
+                                                         FileUploadTicket ticket) {
   auto it = ctx.head.header.find(http::field::content_type);
   if (it == ctx.head.header.end()) {
     return InvalidArgument("Content-Type must be multipart/form-data with a boundary");
   }
   FILESD_ASSIGN_OR_RETURN(std::string boundary, BoundaryFromContentType(it->value()));
-  return std::unique_ptr<BodyConsumer>(new MultipartUpload(ctx, std::move(boundary), std::move(quota)));
+  return std::unique_ptr<BodyConsumer>(
+      new MultipartUpload(ctx, std::move(boundary), std::move(ticket)));
 }
 
 }  // namespace filesd

@@ -16,7 +16,10 @@ namespace filesd {
 class Authenticator;
 class Metrics;
 class FileAnalyzer;
+class InstanceLiveness;
 class UrlSigner;
+class FileUploads;
+class PresignedUploads;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
@@ -41,9 +44,16 @@ struct Services {
   Metrics* metrics = nullptr;
   FileAnalyzer* analyzer = nullptr;
   UrlSigner* url_signer = nullptr;  // signs and verifies the pre-signed flow's upload URLs
+  // The upload flows (src/upload), built on upload_deps() by the composition root.
+  FileUploads* file_uploads = nullptr;    // POST /v1/files
+  PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
   ApiOptions options;
-  // Names this server process (random per start); owns the Idempotency-Key claims it makes.
+  // Names this server instance (random per start: coord/instance_lease.h); owns the
+  // Idempotency-Key claims it makes.
   std::string instance_id;
+  // Whether another instance that owns a claim is still alive. Null: this is the only instance, so
+  // every other owner is gone.
+  InstanceLiveness* liveness = nullptr;
 
   // What the upload flows (src/upload) need, taken from the fields above.
   UploadDeps upload_deps() const {

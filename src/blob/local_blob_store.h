@@ -26,9 +26,15 @@
 //
 // Limitations: the root must be one filesystem (tmp/ and blobs/ are renamed between). Keys that are
 // a strict prefix of another key ("a" and "a/b") cannot both exist, which blob_keys never produces.
-// RemoveAbandonedWrites() knows only the writers of its own process, so it must be called only by
-// the one process that writes into this root (other processes, such as a processing worker, may
-// read).
+//
+// Single-process rule: this store knows the writers of its own process only, so one process at a
+// time may write into a root; others (a processing worker) may read. The server opens it with
+// OpenExclusive(), which holds an exclusive lock on <root>/serve.lock for the store's life
+// (blob/local_store_lock.h) and refuses a second holder: with it, RemoveAbandonedWrites() removes
+// only what is provably abandoned (no other process can be writing). This is the local store's own
+// rule, not the server's: a store shared by several instances (S3) has none, and the instances
+// coordinate through the metadata store (src/coord). Open() takes no lock; it is for tests and
+// tools whose caller guarantees the rule itself.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +45,7 @@
 
 #include "base/status.h"
 #include "blob/blob_store.h"
+#include "blob/local_store_lock.h"
 
 namespace filesd {
 
@@ -61,6 +68,9 @@ class LocalBlobStore : public BlobStore, public ComposableBlobs {
   // Creates `root_dir`, `root_dir/blobs` and `root_dir/tmp` as needed (mode 0700) and checks that
   // they are directories. Errors: kUnavailable/kInternal as above.
   static Result<std::unique_ptr<LocalBlobStore>> Open(std::string root_dir);
+  // Open(), then the single-process lock (see the top). kUnavailable, reason "store_locked", while
+  // another process (or another exclusive store of this process) holds the root.
+  static Result<std::unique_ptr<LocalBlobStore>> OpenExclusive(std::string root_dir);
 
   // Uses `root_dir` as is, without touching the filesystem; prefer Open(), which creates the
   // folders.
@@ -90,6 +100,7 @@ class LocalBlobStore : public BlobStore, public ComposableBlobs {
 
  private:
   std::shared_ptr<local_blob_internal::Shared> shared_;
+  std::unique_ptr<LocalStoreLock> exclusive_lock_;  // set by OpenExclusive
 };
 
 }  // namespace filesd

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "meta/api_keys.h"
 
@@ -77,19 +78,28 @@ Status WriteAll(int fd, const std::string& text) {
   return Status::Ok();
 }
 
-// Makes the key and writes it (with a newline) to `path`, created exclusively with mode 0600 and
-// fsynced, directory entry included. The file is opened before the key exists, so a file that
-// cannot be made leaves no key behind; a write that fails revokes the key it made.
-Status CreateKeyIntoFile(MetadataStore& meta, const Clock& clock, const std::string& data_dir,
-                         const std::string& path) {
+// The outcome of trying to make the first key.
+enum class FirstKey { kCreated, kExisted };
+
+// Makes the first key (unless another instance made one meanwhile) and writes it (with a newline)
+// to `path`, created exclusively with mode 0600 and fsynced, directory entry included. The file is
+// opened before the key exists, so a file that cannot be made leaves no key behind; a write that
+// fails revokes the key it made; a key that was not made leaves no file.
+Result<FirstKey> CreateKeyIntoFile(MetadataStore& meta, const Clock& clock,
+                                   const std::string& data_dir, const std::string& path) {
   // No key exists, so a file left here names a key of some earlier database: it opens nothing.
   if (::unlink(path.c_str()) == 0) {
     spdlog::warn("removed {}: the key in it belonged to an earlier database", path);
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("cannot create " + path + ": " + std::strerror(errno));
-  Result<std::string> token = CreateKeyForProject(meta, clock, "default");
-  Status written = token.ok() ? WriteAll(fd, *token + "\n") : token.status();
+  Result<std::optional<std::string>> token = CreateFirstKeyForProject(meta, clock, "default");
+  if (token.ok() && !token->has_value()) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return FirstKey::kExisted;
+  }
+  Status written = token.ok() ? WriteAll(fd, **token + "\n") : token.status();
   ::close(fd);
   if (written.ok()) {
     const int dir = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -97,11 +107,11 @@ Status CreateKeyIntoFile(MetadataStore& meta, const Clock& clock, const std::str
       ::fsync(dir);
       ::close(dir);
     }
-    return Status::Ok();
+    return FirstKey::kCreated;
   }
   ::unlink(path.c_str());
   if (token.ok()) {
-    if (auto parsed = ParseApiKey(*token); parsed.ok()) {
+    if (auto parsed = ParseApiKey(**token); parsed.ok()) {
       (void)meta.RevokeApiKey(parsed->key_id, clock.NowSeconds());
     }
   }
@@ -116,12 +126,14 @@ Status CreateFirstKeyIfNone(MetadataStore& meta, const Clock& clock, const Serve
   FILESD_ASSIGN_OR_RETURN(auto keys, meta.ListApiKeys());
   if (!keys.empty()) return Status::Ok();
   if (::isatty(STDOUT_FILENO) == 1) {
-    FILESD_ASSIGN_OR_RETURN(std::string token, CreateKeyForProject(meta, clock, "default"));
-    PrintToTerminal(token, LocalBaseUrl(config.host, port), config.data_dir);
+    FILESD_ASSIGN_OR_RETURN(std::optional<std::string> token,
+                            CreateFirstKeyForProject(meta, clock, "default"));
+    if (token.has_value()) PrintToTerminal(*token, LocalBaseUrl(config.host, port), config.data_dir);
     return Status::Ok();
   }
   const std::string path = config.data_dir + "/" + kInitialApiKeyFile;
-  FILESD_RETURN_IF_ERROR(CreateKeyIntoFile(meta, clock, config.data_dir, path));
+  FILESD_ASSIGN_OR_RETURN(FirstKey made, CreateKeyIntoFile(meta, clock, config.data_dir, path));
+  if (made == FirstKey::kExisted) return Status::Ok();
   spdlog::info(
       "no API key existed, so one was created for project 'default' and written to {} (mode "
       "0600), not to this log: read it there, then delete the file. More keys: {}",

@@ -66,6 +66,14 @@ Result<JanitorReport> Janitor::RunOnce() {
   }
 
   FILESD_ASSIGN_OR_RETURN(report.temp_files_removed, blobs_.RemoveAbandonedWrites());
+
+  for (;;) {
+    FILESD_ASSIGN_OR_RETURN(size_t purged,
+                            meta_.PurgeInstances(now - options_.instance_retention_seconds,
+                                                 options_.batch_size));
+    report.instances_purged += purged;
+    if (purged < options_.batch_size) break;
+  }
   return report;
 }
 

@@ -9,7 +9,10 @@
 //  3. removes `pending` files whose upload never came, `pending_grace_seconds` after creation;
 //  4. removes Idempotency-Key records older than `idempotency_key_seconds` (they no longer apply:
 //     the API treats them as absent already; this keeps the table small);
-//  5. removes temporary files of uploads that died without cleaning up.
+//  5. removes temporary files of uploads that died without cleaning up;
+//  6. removes the rows of server instances whose liveness lease ended more than
+//     `instance_retention_seconds` ago (coord/instance_lease.h; an unknown instance reads as gone,
+//     as an ended one does, so this only keeps the table small).
 // It never touches a visible file: visibility is decided by the metadata store at `now`, and an
 // adopted blob has no intent. Safe to run concurrently with uploads and with another janitor.
 #pragma once
@@ -31,6 +34,7 @@ struct JanitorOptions {
   // enough that an upload that started before its URL expired can never be cut off.
   int64_t pending_grace_seconds = 24 * 3600;
   int64_t idempotency_key_seconds = 24 * 3600;
+  int64_t instance_retention_seconds = 24 * 3600;
   size_t batch_size = 500;
 };
 
@@ -40,6 +44,7 @@ struct JanitorReport {
   size_t temp_files_removed = 0;
   size_t stale_pending_removed = 0;
   size_t idempotency_keys_purged = 0;
+  size_t instances_purged = 0;
 };
 
 class Janitor {

@@ -1,6 +1,7 @@
 #include "meta/api_keys.h"
 
 #include <cstdint>
+#include <optional>
 
 #include "base/crypto.h"
 
@@ -102,8 +103,14 @@ Result<AuthContext> Authenticator::Authenticate(std::string_view token) const {
   return AuthContext{std::move(record.project_id), std::move(record.key_id)};
 }
 
-Result<std::string> CreateKeyForProject(MetadataStore& store, const Clock& clock,
-                                        const std::string& project_name) {
+namespace {
+
+// Makes a key for project `project_name` (created if needed) and hands its record to `insert`,
+// which answers whether it was stored; retries an id clash. Returns the token, or "" when `insert`
+// refused (nothing stored).
+template <typename Insert>
+Result<std::string> CreateKeyWith(MetadataStore& store, const Clock& clock,
+                                                 const std::string& project_name, Insert insert) {
   if (project_name.empty()) return InvalidArgument("project name is required");
   const int64_t now = clock.NowSeconds();
   FILESD_ASSIGN_OR_RETURN(const Project project, store.EnsureProject(project_name, now));
@@ -117,11 +124,33 @@ Result<std::string> CreateKeyForProject(MetadataStore& store, const Clock& clock
     record.project_id = project.id;
     record.secret_hash = std::move(key.secret_hash);
     record.created_at = now;
-    last = store.InsertApiKey(record);
-    if (last.ok()) return std::move(key.token);
+    Result<bool> stored = insert(record);
+    if (stored.ok()) return *stored ? std::move(key.token) : std::string();
+    last = stored.status();
     if (last.code() != StatusCode::kConflict) return last;
   }
   return last;
+}
+
+}  // namespace
+
+Result<std::string> CreateKeyForProject(MetadataStore& store, const Clock& clock,
+                                        const std::string& project_name) {
+  return CreateKeyWith(store, clock, project_name, [&](const ApiKeyRecord& r) -> Result<bool> {
+    FILESD_RETURN_IF_ERROR(store.InsertApiKey(r));
+    return true;
+  });
+}
+
+Result<std::optional<std::string>> CreateFirstKeyForProject(MetadataStore& store,
+                                                            const Clock& clock,
+                                                            const std::string& project_name) {
+  FILESD_ASSIGN_OR_RETURN(
+      std::string token, CreateKeyWith(store, clock, project_name, [&](const ApiKeyRecord& r) {
+        return store.InsertFirstApiKey(r);
+      }));
+  if (token.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(token));
 }
 
 }  // namespace filesd

@@ -13,6 +13,7 @@
 // client learns nothing about which check failed.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -90,5 +91,12 @@ class Authenticator {
 // is empty; store errors pass through.
 Result<std::string> CreateKeyForProject(MetadataStore& store, const Clock& clock,
                                         const std::string& project_name);
+
+// As CreateKeyForProject, but only into a store that holds no key at all
+// (MetadataStore::InsertFirstApiKey): of instances starting together on an empty store exactly one
+// makes the first key. nullopt (nothing created) when some key exists.
+Result<std::optional<std::string>> CreateFirstKeyForProject(MetadataStore& store,
+                                                            const Clock& clock,
+                                                            const std::string& project_name);
 
 }  // namespace filesd

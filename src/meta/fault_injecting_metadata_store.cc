@@ -178,6 +178,72 @@ Result<size_t> FaultInjectingMetadataStore::PurgeIdempotencyKeys(int64_t created
       [&] { return base_->PurgeIdempotencyKeys(created_before, limit); });
 }
 
+Status FaultInjectingMetadataStore::RegisterInstance(const std::string& instance_id, int64_t now,
+                                                     int64_t expires_at) {
+  return plan_->Run<Status>([&] { return base_->RegisterInstance(instance_id, now, expires_at); });
+}
+
+Status FaultInjectingMetadataStore::RenewInstance(const std::string& instance_id, int64_t now,
+                                                  int64_t expires_at) {
+  return plan_->Run<Status>([&] { return base_->RenewInstance(instance_id, now, expires_at); });
+}
+
+Status FaultInjectingMetadataStore::EndInstance(const std::string& instance_id, int64_t now) {
+  return plan_->Run<Status>([&] { return base_->EndInstance(instance_id, now); });
+}
+
+Status FaultInjectingMetadataStore::EndOtherInstances(const std::string& instance_id,
+                                                      int64_t now) {
+  return plan_->Run<Status>([&] { return base_->EndOtherInstances(instance_id, now); });
+}
+
+Result<std::optional<int64_t>> FaultInjectingMetadataStore::GetInstanceLease(
+    const std::string& instance_id) {
+  return plan_->Run<Result<std::optional<int64_t>>>(
+      [&] { return base_->GetInstanceLease(instance_id); });
+}
+
+Result<size_t> FaultInjectingMetadataStore::PurgeInstances(int64_t ended_before, size_t limit) {
+  return plan_->Run<Result<size_t>>([&] { return base_->PurgeInstances(ended_before, limit); });
+}
+
+Result<bool> FaultInjectingMetadataStore::TryAcquireLease(const std::string& name,
+                                                          const std::string& holder, int64_t now,
+                                                          int64_t expires_at) {
+  return plan_->Run<Result<bool>>(
+      [&] { return base_->TryAcquireLease(name, holder, now, expires_at); });
+}
+
+Status FaultInjectingMetadataStore::ReleaseLease(const std::string& name,
+                                                 const std::string& holder) {
+  return plan_->Run<Status>([&] { return base_->ReleaseLease(name, holder); });
+}
+
+Result<std::string> FaultInjectingMetadataStore::GetOrCreateSetting(const std::string& name,
+                                                                    const std::string& value,
+                                                                    int64_t now) {
+  return plan_->Run<Result<std::string>>(
+      [&] { return base_->GetOrCreateSetting(name, value, now); });
+}
+
+Result<bool> FaultInjectingMetadataStore::InsertFirstApiKey(const ApiKeyRecord& key) {
+  return plan_->Run<Result<bool>>([&] { return base_->InsertFirstApiKey(key); });
+}
+
+Status FaultInjectingMetadataStore::ClaimAnalysis(const std::string& project_id,
+                                                  const std::string& file_id,
+                                                  const FilePrecondition& expect,
+                                                  const std::string& owner, int64_t now) {
+  return plan_->Run<Status>(
+      [&] { return base_->ClaimAnalysis(project_id, file_id, expect, owner, now); });
+}
+
+Result<std::vector<MetadataStore::AbandonedAnalysis>>
+FaultInjectingMetadataStore::ListAbandonedAnalyses(int64_t now, size_t limit) {
+  return plan_->Run<Result<std::vector<AbandonedAnalysis>>>(
+      [&] { return base_->ListAbandonedAnalyses(now, limit); });
+}
+
 Result<MetadataStore::Usage> FaultInjectingMetadataStore::GetUsage(const std::string& project_id,
                                                                    int64_t now) {
   return plan_->Run<Result<Usage>>([&] { return base_->GetUsage(project_id, now); });

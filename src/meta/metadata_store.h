@@ -159,6 +159,69 @@ class MetadataStore {
   // Deletes records created at or before `created_before`, at most `limit`. Returns how many.
   virtual Result<size_t> PurgeIdempotencyKeys(int64_t created_before, size_t limit) = 0;
 
+  // ---- coordination of instances sharing this store (sql/sqlite/0007, src/coord) ----
+  // Times are the callers' clocks (instances sharing a store must keep their clocks in step).
+  //
+  // Instance leases. An instance is alive while its lease runs (expires_at > now); a lapsed lease is
+  // final: the instance is gone for good, and an id never registered (or purged) is gone too.
+  // Registers `instance_id`, alive until `expires_at`. kConflict if the id was registered before.
+  virtual Status RegisterInstance(const std::string& instance_id, int64_t now,
+                                  int64_t expires_at) = 0;
+  // Extends the lease of a live instance to `expires_at` (never shortens it). kConflict if the lease
+  // lapsed at `now` (the instance is gone; others may have taken over what it owned); kNotFound if
+  // the id is unknown.
+  virtual Status RenewInstance(const std::string& instance_id, int64_t now,
+                               int64_t expires_at) = 0;
+  // Ends the lease of `instance_id` at `now` (a clean stop): the instance is gone from then on.
+  // Idempotent; OK for an unknown id.
+  virtual Status EndInstance(const std::string& instance_id, int64_t now) = 0;
+  // Ends, at `now`, the lease of every instance but `instance_id`. For a caller that has proved no
+  // other instance can be using this store (the single-node rule of the local blob store).
+  virtual Status EndOtherInstances(const std::string& instance_id, int64_t now) = 0;
+  // When the lease of `instance_id` ends (or ended); nullopt if the id is unknown.
+  virtual Result<std::optional<int64_t>> GetInstanceLease(const std::string& instance_id) = 0;
+  // Deletes the rows of instances whose lease ended at or before `ended_before`, at most `limit`.
+  // Returns how many. (A deleted id reads as unknown: gone, as before.)
+  virtual Result<size_t> PurgeInstances(int64_t ended_before, size_t limit) = 0;
+
+  // Named leases for background work. Takes lease `name` for `holder` until `expires_at` when it is
+  // free (never taken, released, or expired at `now`) or already `holder`'s (a renewal). Returns
+  // whether `holder` holds it now. Of racing callers on a free lease exactly one gets it.
+  virtual Result<bool> TryAcquireLease(const std::string& name, const std::string& holder,
+                                       int64_t now, int64_t expires_at) = 0;
+  // Frees lease `name` if `holder` holds it. Idempotent; another holder's lease is left alone.
+  virtual Status ReleaseLease(const std::string& name, const std::string& holder) = 0;
+
+  // Shared settings (text; binary values are encoded by their user): the value of setting `name`,
+  // storing `value` first when there is none. Of racing calls exactly one value is stored and every
+  // call returns it. A stored value never changes.
+  virtual Result<std::string> GetOrCreateSetting(const std::string& name, const std::string& value,
+                                                 int64_t now) = 0;
+
+  // Inserts `key` only if no API key at all exists (revoked or not), in one transaction: of
+  // instances starting together on an empty store exactly one makes the first key. Returns whether
+  // it was inserted.
+  virtual Result<bool> InsertFirstApiKey(const ApiKeyRecord& key) = 0;
+
+  // Analyses. Moves the visible file `file_id` of `project_id` to status processing
+  // (status_details cleared, updated_at = now) if `expect` holds, and records `owner` as the
+  // instance running its analysis, in one transaction. A file already in processing is claimed only
+  // when its owner is gone at `now` (as ListAbandonedAnalyses says), so of instances taking over an
+  // abandoned analysis exactly one gets it. kNotFound if invisible, kConflict if the precondition
+  // fails or the owner is alive.
+  virtual Status ClaimAnalysis(const std::string& project_id, const std::string& file_id,
+                               const FilePrecondition& expect, const std::string& owner,
+                               int64_t now) = 0;
+  // Visible files in status processing whose analysis owner is gone at `now` (lease lapsed, unknown
+  // instance, or no owner recorded: claimed before owners were), least recently updated first, at
+  // most `limit`.
+  struct AbandonedAnalysis {
+    std::string project_id;
+    std::string file_id;
+  };
+  virtual Result<std::vector<AbandonedAnalysis>> ListAbandonedAnalyses(int64_t now,
+                                                                       size_t limit) = 0;
+
   // Bytes and count of visible files of a project at `now`.
   struct Usage {
     uint64_t bytes = 0;

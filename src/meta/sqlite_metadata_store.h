@@ -116,6 +116,24 @@ class SqliteMetadataStore final : public MetadataStore {
   Status ReleaseIdempotencyKey(const std::string& project_id, const std::string& key,
                                const std::string& owner) override;
   Result<size_t> PurgeIdempotencyKeys(int64_t created_before, size_t limit) override;
+  Status RegisterInstance(const std::string& instance_id, int64_t now,
+                          int64_t expires_at) override;
+  Status RenewInstance(const std::string& instance_id, int64_t now, int64_t expires_at) override;
+  Status EndInstance(const std::string& instance_id, int64_t now) override;
+  Status EndOtherInstances(const std::string& instance_id, int64_t now) override;
+  Result<std::optional<int64_t>> GetInstanceLease(const std::string& instance_id) override;
+  Result<size_t> PurgeInstances(int64_t ended_before, size_t limit) override;
+  Result<bool> TryAcquireLease(const std::string& name, const std::string& holder, int64_t now,
+                               int64_t expires_at) override;
+  Status ReleaseLease(const std::string& name, const std::string& holder) override;
+  Result<std::string> GetOrCreateSetting(const std::string& name, const std::string& value,
+                                         int64_t now) override;
+  Result<bool> InsertFirstApiKey(const ApiKeyRecord& key) override;
+  Status ClaimAnalysis(const std::string& project_id, const std::string& file_id,
+                       const FilePrecondition& expect, const std::string& owner,
+                       int64_t now) override;
+  Result<std::vector<AbandonedAnalysis>> ListAbandonedAnalyses(int64_t now,
+                                                               size_t limit) override;
   Result<Usage> GetUsage(const std::string& project_id, int64_t now) override;
   Status CheckReady() override;
 

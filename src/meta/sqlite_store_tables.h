@@ -12,6 +12,7 @@
 //     sqlite_store_upload_parts.cc   upload_parts
 //     sqlite_store_upload_segments.cc  upload_segments
 //     sqlite_store_idempotency.cc    idempotency_keys
+//     sqlite_store_coordination.cc   instances, leases, settings, analysis_owners (0007)
 //
 // Adding a table family (e.g. upload segments, coordination):
 //   1. the table in a new migration sql/sqlite/NNNN_<name>.sql (never edit an applied one);

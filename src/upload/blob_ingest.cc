@@ -25,11 +25,10 @@ Status BlobIngest::Append(std::string_view data) {
 
 Result<BlobInfo> BlobIngest::Commit() {
   FILESD_CHECK(writer_ != nullptr);
+  commit_tried_ = true;
   auto info = writer_->Commit();
   writer_.reset();
-  if (!info.ok()) return info;
-  committed_ = *info;
-  committed_ok_ = true;
+  if (info.ok()) committed_ = *info;
   return info;
 }
 
@@ -40,7 +39,7 @@ void BlobIngest::Abandon() {
     writer_->Abort();
     writer_.reset();
   }
-  if (committed_ok_) {
+  if (commit_tried_) {
     if (Status s = blobs_->Delete(key_); !s.ok()) {
       // The intent stays, so the janitor deletes the blob later.
       spdlog::warn("ingest: could not delete abandoned blob {}: {}", key_, s.ToString());
@@ -50,6 +49,17 @@ void BlobIngest::Abandon() {
   if (Status s = meta_->RemoveBlobIntent(key_); !s.ok()) {
     spdlog::warn("ingest: could not remove blob intent {}: {}", key_, s.ToString());
   }
+}
+
+void BlobIngest::AdoptionFailed(const Status& why) {
+  if (adopted_ || abandoned_) return;
+  if (why.code() == StatusCode::kUnavailable || why.code() == StatusCode::kInternal) {
+    abandoned_ = true;  // the row may own the blob now; the intent tells the janitor if not
+    spdlog::info("ingest: adopting {} ended unknown ({}); left to the janitor", key_,
+                 why.ToString());
+    return;
+  }
+  Abandon();
 }
 
 }  // namespace filesd

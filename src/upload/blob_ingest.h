@@ -37,9 +37,17 @@ class BlobIngest {
   Result<BlobInfo> Commit();
   // The file row now references blob_key(): nothing is undone any more.
   void Adopted() { adopted_ = true; }
-  // Undoes everything: aborts the writer or deletes the committed blob, and removes the intent.
-  // Idempotent; a no-op after Adopted().
+  // Undoes everything: aborts the writer or deletes the blob if a Commit() was attempted (a failed
+  // Commit may still have made it durable: the reply can be lost), and removes the intent (kept if
+  // the blob could not be deleted, so the janitor deletes it later). Idempotent; a no-op after
+  // Adopted().
   void Abandon();
+  // The metadata transaction meant to adopt blob_key() failed with `why`. When its outcome is
+  // unknown (kUnavailable, kInternal: it may have committed and only the reply was lost), nothing
+  // is touched: if it committed, the row owns the blob and the intent is gone; if not, the intent
+  // remains and the janitor deletes the blob after its grace. Otherwise (a refusal: kConflict,
+  // kNotFound, kResourceExhausted, ...) the same as Abandon().
+  void AdoptionFailed(const Status& why);
 
  private:
   BlobIngest(BlobStore* blobs, MetadataStore* meta, std::string key,
@@ -51,7 +59,7 @@ class BlobIngest {
   std::string key_;
   std::unique_ptr<BlobWriter> writer_;  // null once committed or abandoned
   BlobInfo committed_;
-  bool committed_ok_ = false;
+  bool commit_tried_ = false;  // the blob may exist from here on
   bool adopted_ = false;
   bool abandoned_ = false;
 };

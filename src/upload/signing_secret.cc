@@ -83,11 +83,18 @@ Status CreateSecretIfAbsent(const std::string& dir, const std::string& path) {
 
 Result<std::string> LoadOrCreateSigningSecret(const std::string& data_dir) {
   const std::string path = data_dir + "/" + kSecretName;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0 && errno == ENOENT) {
-    FILESD_RETURN_IF_ERROR(CreateSecretIfAbsent(data_dir, path));
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  }
+  FILESD_ASSIGN_OR_RETURN(std::optional<std::string> kept, LoadSigningSecretFile(data_dir));
+  if (kept.has_value()) return std::move(*kept);
+  FILESD_RETURN_IF_ERROR(CreateSecretIfAbsent(data_dir, path));
+  FILESD_ASSIGN_OR_RETURN(kept, LoadSigningSecretFile(data_dir));
+  if (!kept.has_value()) return Unavailable("the URL signing secret vanished after its creation");
+  return std::move(*kept);
+}
+
+Result<std::optional<std::string>> LoadSigningSecretFile(const std::string& data_dir) {
+  const std::string path = data_dir + "/" + kSecretName;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) return std::optional<std::string>();
   if (fd < 0) return Unavailable(Errno("cannot open the URL signing secret <data-dir>/secret"));
   ScopedFd owned(fd);
   struct stat st {};
@@ -111,7 +118,7 @@ Result<std::string> LoadOrCreateSigningSecret(const std::string& data_dir) {
     if (n == 0) return Unavailable("the URL signing secret ended before its size");
     done += static_cast<size_t>(n);
   }
-  return secret;
+  return std::optional<std::string>(std::move(secret));
 }
 
 }  // namespace filesd

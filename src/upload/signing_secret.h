@@ -1,4 +1,7 @@
-// The server secret that keys signed upload URLs (hmac_url_signer.h).
+// The server secret that keys signed upload URLs (hmac_url_signer.h), as kept in the data directory.
+// The server now takes its secret from upload/url_signing_secret.h (shared by every instance through
+// the metadata store) and only reads an existing <data-dir>/secret (LoadSigningSecretFile), so the
+// URLs of installations made by earlier versions stay valid. The file, as those versions made it:
 //
 // Either the operator gives it (--url-signing-secret / FILESD_URL_SIGNING_SECRET, at least 32
 // bytes), or the server keeps 32 random bytes in <data-dir>/secret: created once, atomically
@@ -8,6 +11,7 @@
 // URL.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -24,5 +28,11 @@ inline constexpr size_t kGeneratedSecretBytes = 32;
 // kUnavailable if the directory or file cannot be read or written (message without the path's
 // contents). Thread-compatible: call once at startup.
 Result<std::string> LoadOrCreateSigningSecret(const std::string& data_dir);
+
+// The secret stored in `<data_dir>/secret`, or nullopt when there is no such file (nothing is
+// created). Errors as LoadOrCreateSigningSecret. The server uses this since the secret is shared
+// through the metadata store (upload/url_signing_secret.h): an existing file is honoured, no new one
+// is made.
+Result<std::optional<std::string>> LoadSigningSecretFile(const std::string& data_dir);
 
 }  // namespace filesd

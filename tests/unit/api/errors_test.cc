@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "upload/presigned_uploads.h"
+
 namespace filesd {
 namespace {
 
@@ -108,6 +110,79 @@ TEST(ErrorsTest, PresignedEnvelopeCarriesTheReasonAsCodeAndAShortQuotaError) {
   EXPECT_EQ(boost::json::parse(conflict.body),
             boost::json::parse(R"({"success":false,"error":"key reused",)"
                                R"("code":"idempotency_key_reused"})"));
+}
+
+// The seed's short `error` texts of the pre-signed envelope, one row per (code, reason) that has one:
+// the text, the detail as `message`, the reason as `code`, and the HTTP status.
+struct SeedRow {
+  StatusCode code;
+  std::string_view reason;
+  unsigned http;
+  const char* error;
+};
+
+const SeedRow kSeedRows[] = {
+    {StatusCode::kInvalidArgument, kReasonFileTooLarge, 400, "File too large"},
+    {StatusCode::kInvalidArgument, kReasonInvalidFileType, 400, "Invalid file type"},
+    {StatusCode::kInvalidArgument, kReasonFileSizeMismatch, 400, "File size mismatch"},
+    {StatusCode::kInvalidArgument, kReasonChecksumMismatch, 400, "Checksum mismatch"},
+    {StatusCode::kNotFound, "file_not_found", 404, "File not found"},
+    {StatusCode::kNotFound, kReasonFileNotInStorage, 404, "File not found in storage"},
+    {StatusCode::kConflict, kReasonFileProcessing, 409, "File is being processed"},
+    {StatusCode::kResourceExhausted, "storage_quota_exceeded", 429, "Storage quota exceeded"},
+    {StatusCode::kInternal, kReasonProcessingFailed, 500, "Processing failed"},
+};
+
+TEST(ErrorsTest, PresignedEnvelopeGivesEverySeedReasonItsShortError) {
+  for (const SeedRow& row : kSeedRows) {
+    SCOPED_TRACE(std::string(row.reason));
+    Response r = ErrorResponse(Status(row.code, "the detail", std::string(row.reason)),
+                               ErrorEnvelope::kPresigned);
+    EXPECT_EQ(r.header.result_int(), row.http);
+    boost::json::object want{{"success", false}, {"error", row.error},
+                             {"message", "the detail"}, {"code", row.reason}};
+    EXPECT_EQ(boost::json::parse(r.body), boost::json::value(want));
+    // Without a detail there is no `message`.
+    Response bare = ErrorResponse(Status(row.code, "", std::string(row.reason)),
+                                  ErrorEnvelope::kPresigned);
+    want.erase("message");
+    EXPECT_EQ(boost::json::parse(bare.body), boost::json::value(want));
+  }
+}
+
+TEST(ErrorsTest, TheWordsARefusalIsRecordedWithAreTheWordsOfItsAnswer) {
+  for (const RefusalWords& w : kRefusalWords) {
+    Response r = ErrorResponse(Status(StatusCode::kInvalidArgument, "m", std::string(w.reason)),
+                               ErrorEnvelope::kPresigned);
+    EXPECT_EQ(boost::json::parse(r.body).as_object().at("error").as_string(), w.words);
+  }
+}
+
+TEST(ErrorsTest, ASeedReasonUnderAnotherCodeKeepsItsMessageAsError) {
+  // 413 file_too_large (a streamed body over the limit) names the limit in `error` as before.
+  Response r = ErrorResponse(PayloadTooLarge("file is larger than the limit of 5 bytes",
+                                             "file_too_large"),
+                             ErrorEnvelope::kPresigned);
+  EXPECT_EQ(r.header.result_int(), 413u);
+  EXPECT_EQ(boost::json::parse(r.body),
+            boost::json::parse(R"({"success":false,"error":"file is larger than the limit of 5 )"
+                               R"(bytes","code":"file_too_large"})"));
+  // 403 size_mismatch of a signed PUT likewise.
+  Response put = ErrorResponse(Status(StatusCode::kPermissionDenied, "size differs",
+                                      "size_mismatch"),
+                               ErrorEnvelope::kPresigned);
+  EXPECT_EQ(boost::json::parse(put.body),
+            boost::json::parse(R"({"success":false,"error":"size differs","code":"size_mismatch"})"));
+}
+
+TEST(ErrorsTest, AFailedAnalysisKeepsItsDetailOtherInternalErrorsDoNot) {
+  Response failed = ErrorResponse(Status(StatusCode::kInternal, "worker crashed",
+                                         std::string(kReasonProcessingFailed)),
+                                  ErrorEnvelope::kPresigned);
+  EXPECT_NE(failed.body.find("worker crashed"), std::string::npos);
+  Response other = ErrorResponse(Status(StatusCode::kInternal, "EIO at /srv", "content_missing"),
+                                 ErrorEnvelope::kPresigned);
+  EXPECT_EQ(other.body.find("/srv"), std::string::npos);
 }
 
 }  // namespace

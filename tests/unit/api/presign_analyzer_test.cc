@@ -1,7 +1,7 @@
-// IsolatedAnalyzer (api/isolated_analyzer.h) over a memory blob store (so the content is spooled to a
+// IsolatedAnalyzer (analysis/isolated_analyzer.h) over a memory blob store (so the content is spooled to a
 // temporary file), a real SQLite metadata store and the real filesd-worker: the state changes of one
 // analysis, the stored text, at-most-once analysis, and what happens when the worker is missing.
-#include "api/isolated_analyzer.h"
+#include "analysis/isolated_analyzer.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

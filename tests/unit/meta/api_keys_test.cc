@@ -294,6 +294,29 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Result<size_t> PurgeIdempotencyKeys(int64_t, size_t) override { return Down(); }
+  Status RegisterInstance(const std::string&, int64_t, int64_t) override { return Down(); }
+  Status RenewInstance(const std::string&, int64_t, int64_t) override { return Down(); }
+  Status EndInstance(const std::string&, int64_t) override { return Down(); }
+  Status EndOtherInstances(const std::string&, int64_t) override { return Down(); }
+  Result<std::optional<int64_t>> GetInstanceLease(const std::string&) override { return Down(); }
+  Result<size_t> PurgeInstances(int64_t, size_t) override { return Down(); }
+  Result<bool> TryAcquireLease(const std::string&, const std::string&, int64_t,
+                               int64_t) override {
+    return Down();
+  }
+  Status ReleaseLease(const std::string&, const std::string&) override { return Down(); }
+  Result<std::string> GetOrCreateSetting(const std::string&, const std::string&,
+                                         int64_t) override {
+    return Down();
+  }
+  Result<bool> InsertFirstApiKey(const ApiKeyRecord&) override { return Down(); }
+  Status ClaimAnalysis(const std::string&, const std::string&, const FilePrecondition&,
+                       const std::string&, int64_t) override {
+    return Down();
+  }
+  Result<std::vector<AbandonedAnalysis>> ListAbandonedAnalyses(int64_t, size_t) override {
+    return Down();
+  }
   Result<Usage> GetUsage(const std::string&, int64_t) override { return Down(); }
   Status CheckReady() override { return Down(); }
 

@@ -1,4 +1,4 @@
-#include "api/isolated_analyzer.h"
+#include "analysis/isolated_analyzer.h"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
-#include "api/metrics.h"
+#include "base/crypto.h"
 #include "blob/blob_keys.h"
 #include "process/isolated_runner.h"
 
@@ -31,10 +33,11 @@ class SpoolFile {
   SpoolFile(const SpoolFile&) = delete;
   SpoolFile& operator=(const SpoolFile&) = delete;
 
-  // Copies the blob `key` into a new private file of `dir`.
-  Status Fill(BlobStore& blobs, const std::string& key, const std::string& dir) {
+  // Copies the blob `key` into a new private file of `dir`, named after `instance_id`.
+  Status Fill(BlobStore& blobs, const std::string& key, const std::string& dir,
+              const std::string& instance_id) {
     FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, blobs.NewReader(key));
-    std::string templ = dir + "/" + std::string(kSpoolPrefix) + "XXXXXX";
+    std::string templ = dir + "/" + std::string(kSpoolPrefix) + instance_id + "-XXXXXX";
     const int fd = ::mkostemp(templ.data(), O_CLOEXEC);
     if (fd < 0) {
       return Unavailable(std::string("cannot create a spool file: ") + std::strerror(errno));
@@ -71,33 +74,60 @@ class SpoolFile {
   std::string path_;
 };
 
-void RemoveSpoolLeftovers(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    spdlog::warn("analyzer: cannot create the spool directory: {}", ec.message());
-    return;
-  }
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().filename().string().starts_with(kSpoolPrefix)) {
-      std::filesystem::remove(entry.path(), ec);
-    }
-  }
+// The instance a spool file name belongs to (spool-<uuid>-<random>); nullopt for a name of the
+// older layout (spool-<random>).
+std::optional<std::string> SpoolOwner(std::string_view name) {
+  constexpr size_t kUuidChars = 36;
+  if (!name.starts_with(kSpoolPrefix)) return std::nullopt;
+  const std::string_view rest = name.substr(kSpoolPrefix.size());
+  if (rest.size() <= kUuidChars || rest[kUuidChars] != '-') return std::nullopt;
+  if (!IsUuid(rest.substr(0, kUuidChars))) return std::nullopt;
+  return std::string(rest.substr(0, kUuidChars));
 }
 
 }  // namespace
 
 IsolatedAnalyzer::IsolatedAnalyzer(BlobStore& blobs, MetadataStore& meta, const Clock& clock,
-                                   Metrics* metrics, IsolatedAnalyzerOptions options)
-    : blobs_(blobs), meta_(meta), clock_(clock), metrics_(metrics), options_(std::move(options)) {
+                                   ProcessingObserver* observer, IsolatedAnalyzerOptions options)
+    : blobs_(blobs), meta_(meta), clock_(clock), observer_(observer), options_(std::move(options)) {
   if (options_.stale_processing_seconds <= 0) {
     options_.stale_processing_seconds =
         static_cast<int64_t>(std::ceil(options_.limits.max_seconds)) * 2 + 60;
   }
+  if (options_.instance_id.empty()) options_.instance_id = NewUuidV4();
+  FILESD_CHECK(IsUuid(options_.instance_id));  // spool file names rely on it
   if (!options_.local_path) {
     FILESD_CHECK(!options_.spool_dir.empty());
-    RemoveSpoolLeftovers(options_.spool_dir);
+    RemoveAbandonedSpools();
   }
+}
+
+size_t IsolatedAnalyzer::RemoveAbandonedSpools() {
+  if (options_.local_path) return 0;
+  const std::string& dir = options_.spool_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    spdlog::warn("analyzer: cannot create the spool directory: {}", ec.message());
+    return 0;
+  }
+  std::vector<std::filesystem::path> abandoned;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(kSpoolPrefix)) continue;
+    const std::optional<std::string> owner = SpoolOwner(name);
+    if (owner == options_.instance_id) continue;
+    if (owner.has_value() && options_.liveness != nullptr) {
+      Result<bool> alive = options_.liveness->IsAlive(*owner);
+      if (!alive.ok() || *alive) continue;  // in doubt, keep it: a later pass decides
+    }
+    abandoned.push_back(entry.path());
+  }
+  size_t removed = 0;
+  for (const auto& path : abandoned) {
+    if (std::filesystem::remove(path, ec)) ++removed;
+  }
+  return removed;
 }
 
 Result<FileRecord> IsolatedAnalyzer::Reread(const FileRecord& file) {
@@ -135,8 +165,9 @@ Result<FileRecord> IsolatedAnalyzer::ClaimAndRun(const FileRecord& file,
   claimed.status = FileStatus::kProcessing;
   claimed.status_details.reset();
   claimed.updated_at = now;
-  if (Status s = meta_.UpdateFile(claimed, claim, now); !s.ok()) {
-    // Someone else claimed (or finished) it meanwhile: report the row as it is now.
+  if (Status s = meta_.ClaimAnalysis(file.project_id, file.id, claim, options_.instance_id, now);
+      !s.ok()) {
+    // Someone else claimed (or finished) it meanwhile, or its owner lives: report the row as it is.
     if (s.code() == StatusCode::kConflict) return Reread(file);
     return s;
   }
@@ -147,17 +178,21 @@ Result<size_t> IsolatedAnalyzer::ResumeInterrupted() {
   constexpr size_t kBatch = 100;
   size_t resumed = 0;
   for (;;) {
-    FILESD_ASSIGN_OR_RETURN(std::vector<FileRecord> batch, meta_.ListProcessingFiles(kBatch));
+    FILESD_ASSIGN_OR_RETURN(std::vector<MetadataStore::AbandonedAnalysis> batch,
+                            meta_.ListAbandonedAnalyses(clock_.NowSeconds(), kBatch));
     size_t progressed = 0;
-    for (const FileRecord& f : batch) {
-      FilePrecondition claim;
-      claim.status = FileStatus::kProcessing;
-      claim.blob_key = f.blob_key;
-      claim.bytes = f.bytes;
-      auto done = ClaimAndRun(f, claim);
+    for (const MetadataStore::AbandonedAnalysis& a : batch) {
+      Result<FileRecord> done = meta_.GetFile(a.project_id, a.file_id, clock_.NowSeconds());
+      if (done.ok()) {
+        FilePrecondition claim;
+        claim.status = FileStatus::kProcessing;
+        claim.blob_key = done->blob_key;
+        claim.bytes = done->bytes;
+        done = ClaimAndRun(*done, claim);
+      }
       if (done.ok() && done->status != FileStatus::kProcessing) ++progressed;
       if (!done.ok() && done.status().code() != StatusCode::kNotFound) {
-        spdlog::warn("analyzer: could not resume the analysis of {}: {}", f.id,
+        spdlog::warn("analyzer: could not resume the analysis of {}: {}", a.file_id,
                      done.status().ToString());
       }
       if (done.ok() || done.status().code() == StatusCode::kNotFound) ++resumed;
@@ -171,8 +206,8 @@ Result<FileRecord> IsolatedAnalyzer::Run(FileRecord claimed) {
   const auto started = std::chrono::steady_clock::now();
   Status content_error;
   Result<process::ProcessOutput> result = RunWorker(claimed, &content_error);
-  if (metrics_ != nullptr) {
-    metrics_->ObserveProcessing(
+  if (observer_ != nullptr) {
+    observer_->ObserveProcessing(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (!content_error.ok()) {
@@ -248,7 +283,8 @@ Result<process::ProcessOutput> IsolatedAnalyzer::RunWorker(const FileRecord& fil
     return run(*path);
   }
   SpoolFile spool;
-  if (Status s = spool.Fill(blobs_, file.blob_key, options_.spool_dir); !s.ok()) {
+  if (Status s = spool.Fill(blobs_, file.blob_key, options_.spool_dir, options_.instance_id);
+      !s.ok()) {
     *content_error = s;
     return s;
   }

@@ -3,12 +3,15 @@
 // `error` and leaves the server serving (API.md section 6).
 //
 // One analysis of a file, with every state change conditional (metadata_store.h):
-//  1. Claim: uploaded -> processing, precondition (status uploaded, same blob key). Of two
-//     concurrent calls for one file only one claims it; the other returns the row as it then is,
-//     so a file is never analysed twice at once. A row left in `processing` longer than
-//     stale_processing_seconds (its process died) is claimed again.
+//  1. Claim: uploaded -> processing, precondition (status uploaded, same blob key), recording this
+//     instance as the analysis' owner (MetadataStore::ClaimAnalysis). Of two concurrent calls for
+//     one file only one claims it; the other returns the row as it then is, so a file is never
+//     analysed twice at once. A row left in `processing` is claimed again only when its owner
+//     instance is gone (its lease lapsed: coord/instance_lease.h), by Analyze() once the row is
+//     older than stale_processing_seconds, or by ResumeInterrupted().
 //  2. Run the worker on a local path of the content: the store's own file when it has one
-//     (local_path), else a copy spooled to a private temporary file, removed afterwards.
+//     (local_path), else a copy spooled to a private temporary file of spool_dir, named after this
+//     instance, removed afterwards.
 //  3. Store the extracted text (API.md section 7) once, as its own blob under
 //     blob_keys::TextKey(file id), except for binary files, which have no text.
 //  4. Record: processing -> processed (metadata_json, processing_summary, the content's mime_type,
@@ -23,15 +26,15 @@
 #include <functional>
 #include <string>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
+#include "analysis/processing_observer.h"
 #include "base/clock.h"
 #include "blob/blob_store.h"
+#include "coord/instance_liveness.h"
 #include "meta/metadata_store.h"
 #include "process/processor.h"
 
 namespace filesd {
-
-class Metrics;
 
 struct IsolatedAnalyzerOptions {
   // The filesd-worker executable.
@@ -40,19 +43,27 @@ struct IsolatedAnalyzerOptions {
   // The local file holding a blob's committed content, for stores that keep blobs as files
   // (LocalBlobStore::LocalPath). Unset: the content is copied into spool_dir first.
   std::function<Result<std::string>(const std::string& blob_key)> local_path;
-  // Directory for spooled copies (created if missing; leftovers of a crashed process are removed
-  // when the analyzer is constructed). Required when local_path is unset.
+  // Directory for spooled copies (created if missing). Required when local_path is unset. Several
+  // instances may share it: each names its files after itself (spool-<instance id>-<random>), and
+  // RemoveAbandonedSpools() removes only those of gone instances.
   std::string spool_dir;
-  // A row in `processing` for longer than this was abandoned by a process that died. 0: derive from
-  // limits (twice max_seconds plus a minute).
+  // This instance: the owner recorded on the analyses it claims and the name of its spool files.
+  // Empty: a fresh random id (an analyzer alone, as in tests).
+  std::string instance_id;
+  // Says which other instances are alive, for the spool cleaning. Null: this analyzer is the only
+  // one using spool_dir, so any spool file not its own is abandoned.
+  InstanceLiveness* liveness = nullptr;
+  // Analyze() of a row in `processing` for longer than this claims it again if its owner is gone.
+  // 0: derive from limits (twice max_seconds plus a minute).
   int64_t stale_processing_seconds = 0;
 };
 
 class IsolatedAnalyzer final : public FileAnalyzer {
  public:
-  // `metrics` may be null. The stores, clock and metrics must outlive the analyzer.
-  IsolatedAnalyzer(BlobStore& blobs, MetadataStore& meta, const Clock& clock, Metrics* metrics,
-                   IsolatedAnalyzerOptions options);
+  // `observer` may be null. The stores, clock, observer and liveness must outlive the analyzer.
+  // Removes abandoned spool files (RemoveAbandonedSpools) when local_path is unset.
+  IsolatedAnalyzer(BlobStore& blobs, MetadataStore& meta, const Clock& clock,
+                   ProcessingObserver* observer, IsolatedAnalyzerOptions options);
 
   // See FileAnalyzer and the top of this file. `file` must carry its project and blob key (a row as
   // read from the store). Already processed or failed files are returned unchanged (never analysed
@@ -62,10 +73,19 @@ class IsolatedAnalyzer final : public FileAnalyzer {
   // worker cannot be started.
   Result<FileRecord> Analyze(const FileRecord& file) override;
 
-  // For start-up, while this process alone serves the data directory: analyses again every file a
-  // previous process left in `processing` (it died during the analysis), whatever its age; files
-  // that disappeared meanwhile are skipped. Returns how many were handled. Blocking.
+  // Analyses again every visible file left in `processing` by an owner instance that is gone (it
+  // died during the analysis: MetadataStore::ListAbandonedAnalyses), whatever its age; analyses of
+  // live instances are left to them. Of instances resuming together each file goes to one. Files
+  // that disappeared meanwhile are skipped. Returns how many were handled. Blocking; run at start
+  // and periodically (lifecycle/maintenance.h).
   Result<size_t> ResumeInterrupted();
+
+  // Removes the spool files of instances that are gone (and files of the older layout, without an
+  // instance in their name, left by versions that ran one server per data directory). Does
+  // nothing when local_path is set. Returns how many were removed; failures are logged.
+  size_t RemoveAbandonedSpools();
+
+  const std::string& instance_id() const { return options_.instance_id; }
 
  private:
   // Claims `file` for analysis (status -> processing, if `claim` holds) and runs it; a file claimed
@@ -85,7 +105,7 @@ class IsolatedAnalyzer final : public FileAnalyzer {
   BlobStore& blobs_;
   MetadataStore& meta_;
   const Clock& clock_;
-  Metrics* metrics_;
+  ProcessingObserver* observer_;
   IsolatedAnalyzerOptions options_;
 };
 
