@@ -3,9 +3,9 @@
 // Why the low-level API: EVP digests have no way to export and resume their state, and the state is
 // what lets an upload hashed in pieces get its digest without a second read. SHA256_CTX is a public,
 // documented struct (openssl/sha.h) and SHA256_Update is the very code the EVP provider calls
-// (SHA-NI included), so speed is the same (bench/sha256_update_speed.cc measures it). OpenSSL 3 marks the API
-// deprecated; the warning is silenced for this file only. Nothing outside this file sees the struct:
-// the exported state is our own text format, read and written field by field.
+// (SHA-NI included), so speed is the same (bench/sha256_update_speed.cc measures it). OpenSSL 3
+// marks the API deprecated; the warning is silenced for this file only. Nothing outside this file
+// sees the struct: the exported state is our own text format, read and written field by field.
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/sha.h>

@@ -52,43 +52,6 @@ class BlobReader {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
 };
 
-// Optional ability of a store: durable in-place appends to one key, for upload sessions (API.md
-// section 5). The caller's metadata holds the authoritative size of the content; the store may hold
-// a longer, torn tail that a crash left between an append and the metadata update, and every append
-// cuts it. Content under an appendable key is never replaced, only extended, so the first
-// `expected_size` bytes a caller has recorded never change.
-// One append in progress to an appendable key: bytes are written after the key's first
-// `expected_size` bytes as they come, and become durable only with Sync(). Not thread-safe.
-class BlobAppender {
- public:
-  virtual ~BlobAppender() = default;
-  // Writes `data` right after what was written so far (not durable yet).
-  virtual Status Write(std::string_view data) = 0;
-  // Makes everything written durable (survives a crash of the process and the OS); returns the
-  // key's size: expected_size + the bytes written. Once only.
-  virtual Result<uint64_t> Sync() = 0;
-};
-
-class AppendableBlobs {
- public:
-  virtual ~AppendableBlobs() = default;
-  // Starts an append to `key` at `expected_size`: anything beyond its first `expected_size` bytes
-  // (a torn tail) is cut first; with expected_size == 0 the key is created if absent. Dropping the
-  // appender without Sync() leaves whatever it wrote as a torn tail, which the next append cuts.
-  // Errors: kConflict if the key holds fewer than `expected_size` bytes (or is absent while
-  // expected_size > 0); kInvalidArgument for a malformed key; kUnavailable/kInternal as the store's
-  // other writes. After an error the first `expected_size` bytes are unchanged; a tail may remain.
-  // REQUIRES: the caller serialises appends to one key (two concurrent appends to a key may leave
-  // either's bytes). Appends to different keys may run concurrently. Readers opened on the key see
-  // a prefix of the content that is at least as long as what was durable when they opened it.
-  virtual Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
-                                                            uint64_t expected_size) = 0;
-
-  // StartAppend(key, expected_size), Write(data), Sync(): the key then holds exactly its first
-  // `expected_size` bytes followed by `data`, durably. Empty `data` only cuts the tail (and syncs).
-  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size, std::string_view data);
-};
-
 // Optional ability of a store: building one blob from others without the bytes passing through the
 // caller (the local store copies in the kernel; S3 would copy parts server-side). Upload sessions
 // compose their immutable segments into the final content this way at complete.
@@ -125,9 +88,6 @@ class BlobStore {
   virtual Result<size_t> RemoveAbandonedWrites() = 0;
   // OK when the store is reachable and writable; used by /readyz.
   virtual Status CheckReady() = 0;
-  // The store's append ability, or nullptr when it has none (then upload sessions answer an error).
-  // The pointer lives as long as the store.
-  virtual AppendableBlobs* appendable() { return nullptr; }
   // The store's compose ability, or nullptr when it has none (ComposeBlobs() then copies through a
   // writer). The pointer lives as long as the store.
   virtual ComposableBlobs* composable() { return nullptr; }

@@ -25,7 +25,6 @@ using local_blob_internal::FsyncDir;
 using local_blob_internal::IsDirectory;
 using local_blob_internal::kFileMode;
 using local_blob_internal::kMaxIoBytes;
-using local_blob_internal::kRenameAttempts;
 using local_blob_internal::MakeDir;
 using local_blob_internal::ParentDirsOf;
 using local_blob_internal::PublishTemp;
@@ -289,118 +288,6 @@ Result<size_t> LocalBlobStore::RemoveAbandonedWrites() {
   }
   if (!first_error.ok()) return first_error;
   return removed;
-}
-
-namespace {
-
-// An open append: the file descriptor, positioned logically at expected_size + written.
-class LocalAppender final : public BlobAppender {
- public:
-  LocalAppender(int fd, std::string path, std::vector<std::string> dirs_to_sync, uint64_t size)
-      : fd_(fd), path_(std::move(path)), dirs_to_sync_(std::move(dirs_to_sync)), size_(size),
-        writeback_from_(size) {}
-  ~LocalAppender() override {
-    if (fd_ >= 0) (void)CloseFd(fd_);
-  }
-
-  Status Write(std::string_view data) override {
-    FILESD_CHECK(fd_ >= 0);
-    while (!data.empty()) {
-      const size_t want = std::min(data.size(), kMaxIoBytes);
-      const ssize_t n = ::pwrite(fd_, data.data(), want, static_cast<off_t>(size_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoToStatus("write", errno);
-      }
-      if (n == 0) return ErrnoToStatus("write", EIO);
-      data.remove_prefix(static_cast<size_t>(n));
-      size_ += static_cast<uint64_t>(n);
-    }
-    if (size_ - writeback_from_ >= LocalBlobStore::kAppendWritebackBytes) {
-      // Start writing back what is there, so that Sync() has only the last piece to wait for.
-      (void)::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
-                              static_cast<off_t>(size_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
-      writeback_from_ = size_;
-    }
-    return Status::Ok();
-  }
-
-  Result<uint64_t> Sync() override {
-    FILESD_CHECK(fd_ >= 0);
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return ErrnoToStatus("sync", errno);
-    }
-    const int fd = fd_;
-    fd_ = -1;
-    FILESD_RETURN_IF_ERROR(CloseFd(fd));
-    // A new name (and any new directory) must reach the disk too.
-    for (const std::string& dir : dirs_to_sync_) FILESD_RETURN_IF_ERROR(FsyncDir(dir));
-    return size_;
-  }
-
- private:
-  int fd_;
-  const std::string path_;
-  const std::vector<std::string> dirs_to_sync_;  // empty unless the append created the file
-  uint64_t size_;
-  uint64_t writeback_from_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<BlobAppender>> LocalBlobStore::StartAppend(const std::string& key,
-                                                                  uint64_t expected_size) {
-  if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  const std::string path = shared_->BlobPath(key);
-  const std::vector<std::string_view> parents = ParentDirsOf(key);
-  int fd = -1;
-  bool created = false;
-  for (int attempt = 1;; ++attempt) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) break;
-    if (errno != ENOENT) return ErrnoToStatus("open", errno);
-    if (expected_size > 0) return Conflict("appendable blob is shorter than expected");
-    // A racing Delete may remove a parent directory between our mkdir and our open: retry.
-    for (std::string_view dir : parents) {
-      bool made = false;
-      FILESD_RETURN_IF_ERROR(MakeDir(shared_->BlobPath(dir), &made));
-    }
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
-    if (fd >= 0) {
-      created = true;
-      break;
-    }
-    if (errno == EEXIST) continue;  // someone created it meanwhile: open it as existing
-    if (errno != ENOENT || attempt >= kRenameAttempts) return ErrnoToStatus("create", errno);
-  }
-  Status status = [&]() -> Status {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return ErrnoToStatus("stat", errno);
-    if (!S_ISREG(st.st_mode)) return Conflict("appendable blob is not a regular file");
-    const auto current = static_cast<uint64_t>(st.st_size);
-    if (current < expected_size) return Conflict("appendable blob is shorter than expected");
-    if (current > expected_size) {
-      // A torn tail: bytes of an append whose metadata update never happened.
-      while (::ftruncate(fd, static_cast<off_t>(expected_size)) != 0) {
-        if (errno != EINTR) return ErrnoToStatus("truncate", errno);
-      }
-    }
-    return Status::Ok();
-  }();
-  if (!status.ok()) {
-    (void)CloseFd(fd);
-    return status;
-  }
-  std::vector<std::string> dirs_to_sync;
-  if (created) {
-    dirs_to_sync.push_back(path.substr(0, path.rfind('/')));
-    for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
-      const std::string dir = shared_->BlobPath(*it);
-      dirs_to_sync.push_back(dir.substr(0, dir.rfind('/')));
-    }
-  }
-  return std::unique_ptr<BlobAppender>(
-      new LocalAppender(fd, path, std::move(dirs_to_sync), expected_size));
 }
 
 Status LocalBlobStore::CheckReady() {
