@@ -25,6 +25,9 @@ namespace filesd {
 struct BlobInfo {
   uint64_t size_bytes = 0;
   std::string sha256_hex;  // Filled by BlobWriter::Commit(); may be empty from Stat().
+  // Filled by BlobWriter::Commit(): the digest's state after the content (Sha256::ExportState),
+  // for a stream hashed in pieces (see BlobWriter::ResumeDigest).
+  std::string sha256_state;
 };
 
 // Streams content into one key. Obtained from BlobStore::NewWriter().
@@ -33,6 +36,11 @@ class BlobWriter {
   virtual ~BlobWriter() = default;  // Aborts if neither Commit() nor Abort() was called.
   // Appends bytes. On error the writer is unusable; call Abort() (or destroy it).
   virtual Status Append(std::string_view data) = 0;
+  // Continues the digest from `sha256_state` (Sha256::ExportState) instead of starting it fresh,
+  // so a piece of a longer stream (an upload session's segment) is hashed once, on its way in:
+  // Commit()'s sha256_hex and sha256_state then cover the state's bytes followed by the blob's.
+  // kInternal if `sha256_state` is malformed. REQUIRES: no Append() yet.
+  virtual Status ResumeDigest(std::string_view sha256_state) = 0;
   // Bytes appended so far.
   virtual uint64_t size_bytes() const = 0;
   // Makes the content durable and visible under the key; returns its size and SHA-256.

@@ -13,6 +13,9 @@ class FaultInjectingWriter final : public BlobWriter {
   Status Append(std::string_view data) override {
     return plan_->Run<Status>([&] { return base_->Append(data); });
   }
+  Status ResumeDigest(std::string_view sha256_state) override {
+    return base_->ResumeDigest(sha256_state);
+  }
   uint64_t size_bytes() const override { return base_->size_bytes(); }
   Result<BlobInfo> Commit() override {
     return plan_->Run<Result<BlobInfo>>([&] { return base_->Commit(); });

@@ -157,7 +157,7 @@ Result<BlobInfo> LocalBlobStore::Compose(const std::string& dest_key,
     FILESD_RETURN_IF_ERROR(status);
   }
   FILESD_RETURN_IF_ERROR(target.Publish(dest_key));
-  return BlobInfo{target.size(), {}};
+  return BlobInfo{target.size(), {}, {}};
 }
 
 }  // namespace filesd

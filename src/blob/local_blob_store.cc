@@ -64,6 +64,13 @@ class LocalBlobWriter final : public BlobWriter {
     return status;
   }
 
+  Status ResumeDigest(std::string_view sha256_state) override {
+    if (state_ != State::kOpen || size_bytes_ != 0) {
+      return Internal("a blob writer's digest is resumed before its first bytes");
+    }
+    return sha256_.Resume(sha256_state);
+  }
+
   uint64_t size_bytes() const override { return size_bytes_; }
 
   Result<BlobInfo> Commit() override {
@@ -73,7 +80,8 @@ class LocalBlobWriter final : public BlobWriter {
     FILESD_RETURN_IF_ERROR(SyncAndClose(std::exchange(fd_, -1)));
     FILESD_RETURN_IF_ERROR(PublishTemp(*shared_, temp_name_, key_));
     state_ = State::kCommitted;
-    return BlobInfo{size_bytes_, sha256_.FinishHex()};
+    std::string digest_state = sha256_.ExportState();
+    return BlobInfo{size_bytes_, sha256_.FinishHex(), std::move(digest_state)};
   }
 
   void Abort() override {
@@ -241,7 +249,7 @@ Result<BlobInfo> LocalBlobStore::Stat(const std::string& key) {
     return ErrnoToStatus("stat", errno);
   }
   if (!S_ISREG(st.st_mode)) return NotFound("blob not found");
-  return BlobInfo{static_cast<uint64_t>(st.st_size), {}};
+  return BlobInfo{static_cast<uint64_t>(st.st_size), {}, {}};
 }
 
 Status LocalBlobStore::Delete(const std::string& key) {

@@ -35,7 +35,15 @@ class MemoryBlobWriter final : public BlobWriter {
   Status Append(std::string_view data) override {
     if (done_) return Internal("blob writer is no longer usable");
     content_.append(data);
-    sha256_.Update(data);
+    sha256_->Update(data);
+    return Status::Ok();
+  }
+
+  Status ResumeDigest(std::string_view sha256_state) override {
+    if (done_ || !content_.empty()) {
+      return Internal("a blob writer's digest is resumed before its first bytes");
+    }
+    FILESD_ASSIGN_OR_RETURN(sha256_, Sha256::Resume(sha256_state));
     return Status::Ok();
   }
 
@@ -43,7 +51,8 @@ class MemoryBlobWriter final : public BlobWriter {
 
   Result<BlobInfo> Commit() override {
     if (done_) return Internal("blob writer is no longer usable");
-    BlobInfo info{content_.size(), sha256_.FinishHex()};
+    std::string digest_state = sha256_->ExportState();
+    BlobInfo info{content_.size(), sha256_->FinishHex(), std::move(digest_state)};
     auto blob = std::make_shared<const std::string>(std::move(content_));
     content_.clear();
     {
@@ -71,7 +80,7 @@ class MemoryBlobWriter final : public BlobWriter {
   const std::shared_ptr<MemoryBlobStore::State> state_;
   const std::string key_;
   std::string content_;
-  Sha256 sha256_;
+  std::unique_ptr<Sha256> sha256_ = std::make_unique<Sha256>();
   bool done_ = false;
 };
 
@@ -116,7 +125,7 @@ Result<BlobInfo> MemoryBlobStore::Stat(const std::string& key) {
   std::lock_guard<std::mutex> lock(state_->mu);
   auto it = state_->blobs.find(key);
   if (it == state_->blobs.end()) return NotFound("blob not found");
-  return BlobInfo{it->second->size(), {}};
+  return BlobInfo{it->second->size(), {}, {}};
 }
 
 Status MemoryBlobStore::Delete(const std::string& key) {
@@ -149,7 +158,7 @@ Result<BlobInfo> MemoryBlobStore::Compose(const std::string& dest_key,
   std::shared_ptr<const std::string>& slot = state_->blobs[dest_key];
   old = std::move(slot);
   slot = std::move(composed);
-  return BlobInfo{size, {}};
+  return BlobInfo{size, {}, {}};
 }
 
 Result<size_t> MemoryBlobStore::RemoveAbandonedWrites() { return size_t{0}; }

@@ -17,7 +17,7 @@ OverlappedSha256::~OverlappedSha256() {
 
 void OverlappedSha256::Start(std::string_view data) {
   if (data.size() < kMinOverlapBytes || thread_failed_) {
-    sha256_.Update(data);
+    sha256_->Update(data);
     return;
   }
   if (!thread_.joinable()) {
@@ -26,7 +26,7 @@ void OverlappedSha256::Start(std::string_view data) {
       thread_ = std::thread([this] { Loop(); });
     } catch (const std::system_error&) {
       thread_failed_ = true;
-      sha256_.Update(data);
+      sha256_->Update(data);
       return;
     }
   }
@@ -44,9 +44,20 @@ void OverlappedSha256::Wait() {
   cv_.wait(lock, [this] { return !has_work_; });
 }
 
+Status OverlappedSha256::Resume(std::string_view state) {
+  Wait();
+  FILESD_ASSIGN_OR_RETURN(sha256_, Sha256::Resume(state));
+  return Status::Ok();
+}
+
+std::string OverlappedSha256::ExportState() {
+  Wait();
+  return sha256_->ExportState();
+}
+
 std::string OverlappedSha256::FinishHex() {
   Wait();
-  return sha256_.FinishHex();
+  return sha256_->FinishHex();
 }
 
 void OverlappedSha256::Loop() {
@@ -56,7 +67,7 @@ void OverlappedSha256::Loop() {
     if (has_work_) {
       const std::string_view data = work_;
       lock.unlock();
-      sha256_.Update(data);
+      sha256_->Update(data);
       lock.lock();
       work_ = {};
       has_work_ = false;

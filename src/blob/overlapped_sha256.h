@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ class OverlappedSha256 {
   void Start(std::string_view data);
   // Returns once everything passed to Start() is hashed. Cheap when nothing is pending.
   void Wait();
+  // Continues from a Sha256::ExportState() text instead of the empty state. kInternal if it is
+  // malformed. REQUIRES: nothing added yet.
+  Status Resume(std::string_view state);
+  // The state after everything added (Sha256::ExportState). REQUIRES: before FinishHex().
+  std::string ExportState();
   // The lowercase hex digest of everything added. REQUIRES: called once, nothing added afterwards.
   std::string FinishHex();
 
@@ -46,7 +52,7 @@ class OverlappedSha256 {
  private:
   void Loop();
 
-  Sha256 sha256_;
+  std::unique_ptr<Sha256> sha256_ = std::make_unique<Sha256>();
   std::thread thread_;
   bool thread_failed_ = false;  // Starting the helper failed once; hash inline from then on.
 

@@ -18,6 +18,12 @@ Result<std::unique_ptr<BlobIngest>> BlobIngest::Start(const UploadDeps& deps,
 
 BlobIngest::~BlobIngest() { Abandon(); }
 
+Status BlobIngest::ResumeDigest(std::string_view sha256_state) {
+  FILESD_CHECK(writer_ != nullptr);
+  if (sha256_state.empty()) return Status::Ok();
+  return writer_->ResumeDigest(sha256_state);
+}
+
 Status BlobIngest::Append(std::string_view data) {
   FILESD_CHECK(writer_ != nullptr);
   return writer_->Append(data);

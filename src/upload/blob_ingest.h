@@ -32,6 +32,9 @@ class BlobIngest {
   const std::string& blob_key() const { return key_; }
   uint64_t size_bytes() const { return writer_ ? writer_->size_bytes() : committed_.size_bytes; }
 
+  // Continues the blob's digest from a Sha256::ExportState() text (BlobWriter::ResumeDigest); an
+  // empty state is the empty stream's (nothing to do). REQUIRES: no Append() yet.
+  Status ResumeDigest(std::string_view sha256_state);
   Status Append(std::string_view data);
   // REQUIRES: not yet committed or abandoned.
   Result<BlobInfo> Commit();

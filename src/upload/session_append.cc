@@ -1,8 +1,9 @@
 // Appends to an upload session (PUT /v1/uploads/{id}): each append is an immutable segment blob,
 // recorded by one conditional metadata transaction. The whole flow, top to bottom:
 //   1. BeginAppend: the session must be open in appends mode; its quotas are read.
-//   2. Append: the first bytes open a fresh segment blob (BlobIngest: intent first) and resume the
-//      SHA-256 state the session has after its current size; every byte goes to both.
+//   2. Append: the first bytes open a fresh segment blob (BlobIngest: intent first) whose writer
+//      resumes the SHA-256 state the session has after its current size, so each byte is hashed
+//      once, by the writer, on its way to the blob (overlapped with the write where it can be).
 //   3. Finish(offset): a named offset must be the size the append started at; the blob is made
 //      durable; AppendUploadSegment records it if the size is still that (the store's condition,
 //      which also applies the quotas). A loser without an offset re-hashes its own bytes from the
@@ -45,7 +46,6 @@ class SegmentAppend final : public AppendSink {
     FILESD_RETURN_IF_ERROR(CheckFileLimit(deps_, start_.bytes + after));
     FILESD_RETURN_IF_ERROR(quota_.CheckGrowth(after));
     if (!ingest_) FILESD_RETURN_IF_ERROR(Open());
-    sha_->Update(bytes);
     return ingest_->Append(bytes);
   }
 
@@ -62,15 +62,17 @@ class SegmentAppend final : public AppendSink {
   }
 
  private:
-  // The segment blob and the running digest, continuing the state after start_.bytes.
+  // The segment blob, its digest continuing the session's state after start_.bytes.
   Status Open() {
     FILESD_ASSIGN_OR_RETURN(std::string state, StateAt(*deps_.meta, start_.id, start_.bytes));
-    FILESD_ASSIGN_OR_RETURN(sha_, ResumeSha256(state));
     // Under the file's content folder (content/<file_id>/...), as parts are: where an open
     // session's content has always been stored (operators and tests look there). The janitor finds
     // segments by their rows, not by their keys.
     FILESD_ASSIGN_OR_RETURN(ingest_,
                             BlobIngest::Start(deps_, blob_keys::NewContentKey(start_.id)));
+    if (Status resumed = ingest_->ResumeDigest(state); !resumed.ok()) {
+      return Internal("a stored SHA-256 state cannot be resumed");
+    }
     return Status::Ok();
   }
 
@@ -90,7 +92,7 @@ class SegmentAppend final : public AppendSink {
     seg.offset = start_.bytes;
     seg.bytes = blob.size_bytes;
     seg.blob_key = ingest_->blob_key();
-    seg.sha256_state = sha_->ExportState();
+    seg.sha256_state = blob.sha256_state;
     for (int attempt = 0; attempt < kMaxRecordAttempts; ++attempt) {
       const int64_t now = deps_.clock->NowSeconds();
       seg.created_at = now;
@@ -147,7 +149,6 @@ class SegmentAppend final : public AppendSink {
   const std::string project_id_;
   const FileRecord start_;  // the session when the append began
   const QuotaState quota_;
-  std::unique_ptr<Sha256> sha_;
   std::unique_ptr<BlobIngest> ingest_;  // opened by the first bytes
 };
 

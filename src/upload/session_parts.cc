@@ -1,8 +1,8 @@
 // Parts of an upload session (POST /v1/uploads/{id}/parts, OpenAI Uploads). Top to bottom:
 //   1. AdmitPart (before the body is read): the session must be open with no appended bytes; the
 //      quotas must leave room for the least size the request's length implies.
-//   2. BeginPart (the `data` field begins): a fresh blob (BlobIngest: intent first), and a running
-//      SHA-256 continuing the state of the part with the highest seq now (its id is chain_prev).
+//   2. BeginPart (the `data` field begins): a fresh blob (BlobIngest: intent first) whose writer's
+//      SHA-256 continues the state of the part with the highest seq now (its id is chain_prev).
 //   3. Append: refuses past the part limit (413 part_too_large) or the room the quotas leave (429).
 //   4. Finish: the blob is made durable, then AddUploadPart records the part (seq, chain_prev, its
 //      state) and adopts the blob in one transaction, if the session is still open without bytes.
@@ -22,11 +22,10 @@ namespace {
 class PartUpload final : public PartSink {
  public:
   PartUpload(const UploadDeps& deps, PartTicket ticket, std::string chain_prev,
-             std::unique_ptr<Sha256> sha, std::unique_ptr<BlobIngest> ingest)
+             std::unique_ptr<BlobIngest> ingest)
       : deps_(deps),
         ticket_(std::move(ticket)),
         chain_prev_(std::move(chain_prev)),
-        sha_(std::move(sha)),
         ingest_(std::move(ingest)) {}
 
   Status Append(std::string_view bytes) override {
@@ -37,7 +36,6 @@ class PartUpload final : public PartSink {
     }
     // A part that alone cannot fit the quota is refused as soon as its bytes pass the room left.
     FILESD_RETURN_IF_ERROR(ticket_.quota.CheckGrowth(after));
-    sha_->Update(bytes);
     return ingest_->Append(bytes);
   }
 
@@ -60,7 +58,7 @@ class PartUpload final : public PartSink {
     part.bytes = blob.size_bytes;
     part.blob_key = ingest_->blob_key();
     part.chain_prev = chain_prev_;
-    part.sha256_state = sha_->ExportState();
+    part.sha256_state = blob.sha256_state;
     const int64_t now = deps_.clock->NowSeconds();
     part.created_at = now;
     Status added = deps_.meta->AddUploadPart(ticket_.project_id, part, now);
@@ -79,7 +77,6 @@ class PartUpload final : public PartSink {
   const UploadDeps deps_;
   const PartTicket ticket_;
   const std::string chain_prev_;
-  const std::unique_ptr<Sha256> sha_;
   const std::unique_ptr<BlobIngest> ingest_;
 };
 
@@ -110,13 +107,13 @@ Result<std::unique_ptr<PartSink>> Sessions::BeginPart(const PartTicket& ticket) 
     if (last == nullptr || p.seq > last->seq) last = &p;
   }
   if (last != nullptr && last->sha256_state.empty()) last = nullptr;
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<Sha256> sha,
-                          ResumeSha256(last != nullptr ? last->sha256_state : ""));
   FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobIngest> ingest,
                           BlobIngest::Start(deps_, blob_keys::NewContentKey(ticket.id)));
-  return std::unique_ptr<PartSink>(new PartUpload(deps_, ticket,
-                                                  last != nullptr ? last->id : std::string(),
-                                                  std::move(sha), std::move(ingest)));
+  if (last != nullptr && !ingest->ResumeDigest(last->sha256_state).ok()) {
+    return Internal("a stored SHA-256 state cannot be resumed");
+  }
+  return std::unique_ptr<PartSink>(new PartUpload(
+      deps_, ticket, last != nullptr ? last->id : std::string(), std::move(ingest)));
 }
 
 }  // namespace filesd
