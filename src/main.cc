@@ -31,6 +31,7 @@
 #include "upload/file_uploads.h"
 #include "upload/hmac_url_signer.h"
 #include "upload/presigned_uploads.h"
+#include "upload/sessions.h"
 #include "upload/url_signing_secret.h"
 
 namespace filesd {
@@ -155,6 +156,8 @@ int RunServe(ServeConfig config) {
   PresignedUploads presigned(services.upload_deps());
   services.file_uploads = &file_uploads;
   services.presigned = &presigned;
+  Sessions sessions(services.upload_deps());
+  services.sessions = &sessions;
   Api api(services);
   AccessLog log(config.access_log);
   HttpServer server(api, metrics, log, ServerOptionsFor(config));

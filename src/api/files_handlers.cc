@@ -9,6 +9,7 @@
 #include "api/json_response.h"
 #include "api/multipart_upload.h"
 #include "api/parse/byte_range.h"
+#include "upload/sessions.h"
 #include "base/crypto.h"
 
 namespace filesd::handlers {
@@ -137,29 +138,19 @@ Dispatch DeleteFile(RequestContext& ctx) {
 Dispatch FileContent(RequestContext& ctx) {
   auto f = LoadFile(ctx);
   if (!f.ok()) return Fail(ctx, f.status());
-  if (f->blob_key.empty()) {
+  if (f->blob_key.empty() && f->status != FileStatus::kUploading) {
     return Fail(ctx, NotFound("file " + f->id + " has no content yet", "content_not_found"));
   }
-  auto reader = ctx.services.blobs->NewReader(f->blob_key);
+  // An open upload session's content is its segments, stitched (upload/sessions.h).
+  auto reader = f->status == FileStatus::kUploading ? ctx.services.sessions->OpenContent(*f)
+                                                    : ctx.services.blobs->NewReader(f->blob_key);
   if (!reader.ok()) {
     if (reader.status().code() == StatusCode::kNotFound) {
-      // An upload session that has no appended byte yet has no blob yet: its content is empty.
-      if (f->status == FileStatus::kUploading && f->bytes == 0) {
-        Response empty;
-        empty.header.result(http::status::ok);
-        empty.header.set(http::field::content_type,
-                         f->mime_type.empty() ? "application/octet-stream" : f->mime_type);
-        return Answer(std::move(empty));
-      }
       return Fail(ctx, Internal("content of file is missing from storage", "content_missing"));
     }
     return Fail(ctx, reader.status());
   }
-  // While a session is open, the metadata size is the truth: the blob may hold a torn tail beyond it
-  // (API.md section 5, blob_store.h AppendableBlobs).
-  const uint64_t size = f->status == FileStatus::kUploading
-                            ? std::min<uint64_t>((*reader)->size_bytes(), f->bytes)
-                            : (*reader)->size_bytes();
+  const uint64_t size = (*reader)->size_bytes();
   const auto& req = ctx.head.header;
 
   Response r;

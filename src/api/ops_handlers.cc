@@ -5,6 +5,7 @@
 #include "api/handlers.h"
 #include "api/json_response.h"
 #include "api/metrics.h"
+#include "upload/sessions.h"
 
 namespace filesd::handlers {
 
@@ -38,6 +39,15 @@ Dispatch MetricsText(RequestContext& ctx) {
   r.header.result(http::status::ok);
   r.header.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   r.body = ctx.services.metrics->RenderPrometheus();
+  if (ctx.services.sessions != nullptr) {
+    r.body +=
+        "# HELP filesd_upload_complete_rehash_total Completes of uploads whose parts were not "
+        "listed in the order they were hashed in (parallel or reordered parts), so their "
+        "content was read once to hash it.\n"
+        "# TYPE filesd_upload_complete_rehash_total counter\n"
+        "filesd_upload_complete_rehash_total " +
+        std::to_string(ctx.services.sessions->rehashed_completes()) + "\n";
+  }
   d.response = std::move(r);
   return d;
 }

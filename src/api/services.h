@@ -20,6 +20,7 @@ class InstanceLiveness;
 class UrlSigner;
 class FileUploads;
 class PresignedUploads;
+class Sessions;
 
 struct ApiOptions {
   uint64_t max_file_bytes = 8ull << 30;   // largest file content accepted
@@ -47,6 +48,7 @@ struct Services {
   // The upload flows (src/upload), built on upload_deps() by the composition root.
   FileUploads* file_uploads = nullptr;    // POST /v1/files
   PresignedUploads* presigned = nullptr;  // upload-url, signed PUT, confirm-upload
+  Sessions* sessions = nullptr;           // upload sessions and OpenAI Uploads (upload/sessions.h)
   ApiOptions options;
   // Names this server instance (random per start: coord/instance_lease.h); owns the
   // Idempotency-Key claims it makes.

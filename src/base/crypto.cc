@@ -79,34 +79,6 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-struct Sha256::Impl {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~Impl() { EVP_MD_CTX_free(ctx); }
-};
-
-Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-  FILESD_CHECK(impl_->ctx != nullptr);
-  FILESD_CHECK(EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) == 1);
-}
-Sha256::~Sha256() = default;
-
-void Sha256::Update(std::string_view data) {
-  FILESD_CHECK(EVP_DigestUpdate(impl_->ctx, data.data(), data.size()) == 1);
-}
-
-std::string Sha256::FinishHex() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  FILESD_CHECK(EVP_DigestFinal_ex(impl_->ctx, md, &len) == 1);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
-
-std::string Sha256::HexOf(std::string_view data) {
-  Sha256 h;
-  h.Update(data);
-  return h.FinishHex();
-}
-
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

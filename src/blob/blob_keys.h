@@ -12,6 +12,12 @@ namespace filesd::blob_keys {
 // the file's content, so a failed or racing upload can never overwrite visible content.
 std::string NewContentKey(std::string_view file_id);
 
+// A fresh, never-reused key for one immutable segment of an upload session's content (one
+// acknowledged append): "segment/<file_id>/<random uuid>". The session's metadata records it with
+// its offset and length; complete composes the segments into a NewContentKey, and whoever purges the
+// file deletes the segments it still lists.
+std::string NewSegmentKey(std::string_view file_id);
+
 // The key of the text extracted from a file's content (API.md section 7): "text/<file_id>".
 // Deterministic, since the file row has no column for it: analysing the file again replaces the text
 // atomically (BlobStore commit semantics), and whoever purges the file deletes this key too.

@@ -52,41 +52,22 @@ class BlobReader {
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
 };
 
-// Optional ability of a store: durable in-place appends to one key, for upload sessions (API.md
-// section 5). The caller's metadata holds the authoritative size of the content; the store may hold
-// a longer, torn tail that a crash left between an append and the metadata update, and every append
-// cuts it. Content under an appendable key is never replaced, only extended, so the first
-// `expected_size` bytes a caller has recorded never change.
-// One append in progress to an appendable key: bytes are written after the key's first
-// `expected_size` bytes as they come, and become durable only with Sync(). Not thread-safe.
-class BlobAppender {
+// Optional ability of a store: building one blob from others without the bytes passing through the
+// caller (the local store copies in the kernel; S3 would copy parts server-side). Upload sessions
+// compose their immutable segments into the final content this way at complete.
+class ComposableBlobs {
  public:
-  virtual ~BlobAppender() = default;
-  // Writes `data` right after what was written so far (not durable yet).
-  virtual Status Write(std::string_view data) = 0;
-  // Makes everything written durable (survives a crash of the process and the OS); returns the
-  // key's size: expected_size + the bytes written. Once only.
-  virtual Result<uint64_t> Sync() = 0;
-};
-
-class AppendableBlobs {
- public:
-  virtual ~AppendableBlobs() = default;
-  // Starts an append to `key` at `expected_size`: anything beyond its first `expected_size` bytes
-  // (a torn tail) is cut first; with expected_size == 0 the key is created if absent. Dropping the
-  // appender without Sync() leaves whatever it wrote as a torn tail, which the next append cuts.
-  // Errors: kConflict if the key holds fewer than `expected_size` bytes (or is absent while
-  // expected_size > 0); kInvalidArgument for a malformed key; kUnavailable/kInternal as the store's
-  // other writes. After an error the first `expected_size` bytes are unchanged; a tail may remain.
-  // REQUIRES: the caller serialises appends to one key (two concurrent appends to a key may leave
-  // either's bytes). Appends to different keys may run concurrently. Readers opened on the key see
-  // a prefix of the content that is at least as long as what was durable when they opened it.
-  virtual Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
-                                                            uint64_t expected_size) = 0;
-
-  // StartAppend(key, expected_size), Write(data), Sync(): the key then holds exactly its first
-  // `expected_size` bytes followed by `data`, durably. Empty `data` only cuts the tail (and syncs).
-  Result<uint64_t> AppendAt(const std::string& key, uint64_t expected_size, std::string_view data);
+  virtual ~ComposableBlobs() = default;
+  // Makes `dest_key` hold the concatenation of the committed `source_keys`, in order (a key may
+  // repeat; an empty list gives an empty blob), durably and atomically as BlobWriter::Commit: the
+  // result is invisible until done, and replaces existing content of dest_key atomically. Sources
+  // are unchanged. The result's sha256_hex is empty: the bytes are not read back by the caller.
+  // Errors: kNotFound if a source has no committed content, kInvalidArgument for a malformed key
+  // (both with dest_key untouched); kUnavailable/kInternal as the store's other writes (dest_key
+  // untouched, except as a failed Commit after its rename may leave it).
+  // REQUIRES: dest_key is not one of the sources.
+  virtual Result<BlobInfo> Compose(const std::string& dest_key,
+                                   const std::vector<std::string>& source_keys) = 0;
 };
 
 class BlobStore {
@@ -107,9 +88,15 @@ class BlobStore {
   virtual Result<size_t> RemoveAbandonedWrites() = 0;
   // OK when the store is reachable and writable; used by /readyz.
   virtual Status CheckReady() = 0;
-  // The store's append ability, or nullptr when it has none (then upload sessions answer an error).
-  // The pointer lives as long as the store.
-  virtual AppendableBlobs* appendable() { return nullptr; }
+  // The store's compose ability, or nullptr when it has none (ComposeBlobs() then copies through a
+  // writer). The pointer lives as long as the store.
+  virtual ComposableBlobs* composable() { return nullptr; }
 };
+
+// ComposableBlobs::Compose through the store's ability when it has one, else by reading every source
+// through a reader and writing dest_key through a writer (bytes pass through this process, bounded
+// memory). Same contract either way, sha256_hex included (empty).
+Result<BlobInfo> ComposeBlobs(BlobStore& store, const std::string& dest_key,
+                              const std::vector<std::string>& source_keys);
 
 }  // namespace filesd

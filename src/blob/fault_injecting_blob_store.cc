@@ -72,6 +72,16 @@ Status FaultInjectingBlobStore::Delete(const std::string& key) {
   return plan_->Run<Status>([&] { return base_->Delete(key); });
 }
 
+ComposableBlobs* FaultInjectingBlobStore::composable() {
+  return base_->composable() != nullptr ? this : nullptr;
+}
+
+Result<BlobInfo> FaultInjectingBlobStore::Compose(const std::string& dest_key,
+                                                  const std::vector<std::string>& source_keys) {
+  return plan_->Run<Result<BlobInfo>>(
+      [&] { return ComposeBlobs(*base_, dest_key, source_keys); });
+}
+
 Result<size_t> FaultInjectingBlobStore::RemoveAbandonedWrites() {
   return base_->RemoveAbandonedWrites();
 }

@@ -2,9 +2,11 @@
 // kUnavailable, for crash-consistency tests ("fail the n-th store operation, for every n").
 //
 // Counted operations, in the order they start: NewWriter, BlobWriter::Append, BlobWriter::Commit,
-// NewReader, BlobReader::ReadAt, Stat, Delete (also through writers and readers obtained from this
-// store). Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted,
-// except that CheckReady fails while a sticky fault is active.
+// NewReader, BlobReader::ReadAt, Stat, Delete, Compose (also through writers and readers obtained
+// from this store). Compose is one operation, offered only when the wrapped store has the ability
+// (composable() is null otherwise, and ComposeBlobs() then counts its reads and writes one by one).
+// Abort, size_bytes, RemoveAbandonedWrites and CheckReady are passed through uncounted, except that
+// CheckReady fails while a sticky fault is active.
 //
 // The count and the choice of the failing operation are a FaultPlan (base/fault_plan.h), which may
 // be shared with other fault-injecting stores (meta/fault_injecting_metadata_store.h) so that one
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/fault_plan.h"
 #include "base/status.h"
@@ -23,7 +26,7 @@
 
 namespace filesd {
 
-class FaultInjectingBlobStore : public BlobStore {
+class FaultInjectingBlobStore : public BlobStore, public ComposableBlobs {
  public:
   using Mode = FaultPlan::Mode;
   using Timing = FaultPlan::Timing;
@@ -53,6 +56,9 @@ class FaultInjectingBlobStore : public BlobStore {
   Status Delete(const std::string& key) override;
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
+  ComposableBlobs* composable() override;
+  Result<BlobInfo> Compose(const std::string& dest_key,
+                           const std::vector<std::string>& source_keys) override;
 
  private:
   BlobStore* const base_;

@@ -8,145 +8,34 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "base/crypto.h"
 #include "blob/blob_keys.h"
+#include "blob/local_blob_internal.h"
 #include "blob/overlapped_sha256.h"
 
 namespace filesd {
 
+using local_blob_internal::CloseFd;
+using local_blob_internal::CreateTempFile;
 using local_blob_internal::ErrnoToStatus;
+using local_blob_internal::FsyncDir;
+using local_blob_internal::IsDirectory;
+using local_blob_internal::kFileMode;
+using local_blob_internal::kMaxIoBytes;
+using local_blob_internal::MakeDir;
+using local_blob_internal::ParentDirsOf;
+using local_blob_internal::PublishTemp;
+using local_blob_internal::Shared;
+using local_blob_internal::SyncAndClose;
 
 namespace {
 
-constexpr mode_t kDirMode = 0700;
-constexpr mode_t kFileMode = 0600;
-// Linux transfers at most ~2 GiB per read/write call; stay well below.
-constexpr size_t kMaxIoBytes = 1u << 30;
-// A Commit may race with a Delete that removes a now-empty parent directory between our mkdir and
-// our rename; we recreate the directories and try again this many times.
-constexpr int kRenameAttempts = 8;
-
-// strerror_r comes in a GNU flavour (returns the text) and an XSI one (fills the buffer).
-[[maybe_unused]] const char* PickErrorText(const char* text, const char* /*buf*/) { return text; }
-[[maybe_unused]] const char* PickErrorText(int rc, const char* buf) {
-  return rc == 0 ? buf : "unknown error";
-}
-
-std::string ErrnoText(int err) {
-  char buf[256] = {};
-  return PickErrorText(strerror_r(err, buf, sizeof(buf)), buf);
-}
-
 Status InvalidKey() { return InvalidArgument("invalid blob key"); }
 
-bool IsDirectory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-Status CloseFd(int fd) {
-  // On Linux the descriptor is released even when close() fails, so never retry it.
-  if (::close(fd) != 0 && errno != EINTR) return ErrnoToStatus("close", errno);
-  return Status::Ok();
-}
-
-Status FsyncDir(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus("open directory", errno);
-  Status status;
-  while (::fsync(fd) != 0) {
-    if (errno == EINTR) continue;
-    status = ErrnoToStatus("fsync directory", errno);
-    break;
-  }
-  Status closed = CloseFd(fd);
-  return status.ok() ? closed : status;
-}
-
-// Creates `dir` (mode 0700) if it does not exist. Sets *created when this call made it.
-Status MakeDir(const std::string& dir, bool* created) {
-  *created = false;
-  if (::mkdir(dir.c_str(), kDirMode) == 0) {
-    *created = true;
-    return Status::Ok();
-  }
-  if (errno == EEXIST && IsDirectory(dir)) return Status::Ok();
-  return ErrnoToStatus("create directory", errno);
-}
-
-// Every proper prefix of `key` that ends at a '/': "a/b/c" gives "a", "a/b".
-std::vector<std::string_view> ParentDirsOf(std::string_view key) {
-  std::vector<std::string_view> dirs;
-  for (size_t pos = key.find('/'); pos != std::string_view::npos; pos = key.find('/', pos + 1)) {
-    dirs.push_back(key.substr(0, pos));
-  }
-  return dirs;
-}
-
 }  // namespace
-
-namespace local_blob_internal {
-
-Status ErrnoToStatus(std::string_view step, int err) {
-  std::string detail = std::string(step) + " failed: " + ErrnoText(err);
-  switch (err) {
-    case ENOSPC:
-    case EDQUOT:
-      return Unavailable("storage is full: " + detail, "storage_full");
-    case EIO:
-    case EROFS:
-    case EACCES:
-    case EPERM:
-    case ENOTDIR:
-    case ENOENT:
-      // The store's own directories are missing, read-only or not directories: the store is
-      // unreachable as far as callers can tell, and may come back when an operator fixes it.
-      return Unavailable(std::move(detail));
-    default:
-      return Internal(std::move(detail));
-  }
-}
-
-struct Shared {
-  std::string root_dir;
-  std::string blobs_dir;
-  std::string tmp_dir;
-
-  std::mutex mu;
-  // Names (inside tmp_dir) of temp files owned by live writers or probes of this process. A name is
-  // added before its file is created and removed only after the file is gone (renamed or unlinked),
-  // so RemoveAbandonedWrites() never sees a live file outside the set.
-  std::unordered_set<std::string> live_temp_names;
-
-  std::string BlobPath(std::string_view key) const { return blobs_dir + "/" + std::string(key); }
-  std::string TempPath(std::string_view name) const { return tmp_dir + "/" + std::string(name); }
-
-  // A fresh temp name, already registered as live.
-  std::string RegisterTempName(std::string_view suffix) {
-    std::string name = HexEncode(RandomBytes(16)) + std::string(suffix);
-    std::lock_guard<std::mutex> lock(mu);
-    live_temp_names.insert(name);
-    return name;
-  }
-  void UnregisterTempName(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu);
-    live_temp_names.erase(name);
-  }
-  bool IsLive(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu);
-    return live_temp_names.count(name) != 0;
-  }
-};
-
-}  // namespace local_blob_internal
-
-using local_blob_internal::Shared;
 
 namespace {
 
@@ -181,36 +70,8 @@ class LocalBlobWriter final : public BlobWriter {
     if (state_ != State::kOpen) return Internal("blob writer is no longer usable");
     state_ = State::kFailed;  // Until proven otherwise; Abort() then cleans up.
 
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return ErrnoToStatus("sync", errno);
-    }
-    const int fd = std::exchange(fd_, -1);
-    FILESD_RETURN_IF_ERROR(CloseFd(fd));
-
-    const std::string final_path = shared_->BlobPath(key_);
-    const std::vector<std::string_view> parents = ParentDirsOf(key_);
-    for (int attempt = 1;; ++attempt) {
-      for (std::string_view dir : parents) {
-        bool created = false;
-        FILESD_RETURN_IF_ERROR(MakeDir(shared_->BlobPath(dir), &created));
-      }
-      if (::rename(temp_path_.c_str(), final_path.c_str()) == 0) break;
-      if (errno == ENOENT && attempt < kRenameAttempts) continue;
-      return ErrnoToStatus("rename", errno);
-    }
-    // The temp file is gone now; from here on a failure leaves committed-but-maybe-not-durable
-    // content under the key, which the caller must treat as garbage (keys are never reused).
-    shared_->UnregisterTempName(temp_name_);
-
-    // The new name, and each directory that may be new, must reach the disk too. fsync of a
-    // directory that did not change since the last journal commit is nearly free, so sync every
-    // level instead of tracking which ones this call created (another writer may have created one
-    // and not synced yet).
-    for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
-      FILESD_RETURN_IF_ERROR(FsyncDir(shared_->BlobPath(*it)));
-    }
-    FILESD_RETURN_IF_ERROR(FsyncDir(shared_->blobs_dir));
-
+    FILESD_RETURN_IF_ERROR(SyncAndClose(std::exchange(fd_, -1)));
+    FILESD_RETURN_IF_ERROR(PublishTemp(*shared_, temp_name_, key_));
     state_ = State::kCommitted;
     return BlobInfo{size_bytes_, sha256_.FinishHex()};
   }
@@ -345,14 +206,8 @@ Result<std::string> LocalBlobStore::LocalPath(const std::string& key) const {
 
 Result<std::unique_ptr<BlobWriter>> LocalBlobStore::NewWriter(const std::string& key) {
   if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  std::string name = shared_->RegisterTempName(".part");
-  const int fd =
-      ::open(shared_->TempPath(name).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
-  if (fd < 0) {
-    const int err = errno;
-    shared_->UnregisterTempName(name);
-    return ErrnoToStatus("create temp file", err);
-  }
+  std::string name;
+  FILESD_ASSIGN_OR_RETURN(const int fd, CreateTempFile(*shared_, ".part", &name));
   return std::unique_ptr<BlobWriter>(
       std::make_unique<LocalBlobWriter>(shared_, key, std::move(name), fd));
 }
@@ -433,118 +288,6 @@ Result<size_t> LocalBlobStore::RemoveAbandonedWrites() {
   }
   if (!first_error.ok()) return first_error;
   return removed;
-}
-
-namespace {
-
-// An open append: the file descriptor, positioned logically at expected_size + written.
-class LocalAppender final : public BlobAppender {
- public:
-  LocalAppender(int fd, std::string path, std::vector<std::string> dirs_to_sync, uint64_t size)
-      : fd_(fd), path_(std::move(path)), dirs_to_sync_(std::move(dirs_to_sync)), size_(size),
-        writeback_from_(size) {}
-  ~LocalAppender() override {
-    if (fd_ >= 0) (void)CloseFd(fd_);
-  }
-
-  Status Write(std::string_view data) override {
-    FILESD_CHECK(fd_ >= 0);
-    while (!data.empty()) {
-      const size_t want = std::min(data.size(), kMaxIoBytes);
-      const ssize_t n = ::pwrite(fd_, data.data(), want, static_cast<off_t>(size_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return ErrnoToStatus("write", errno);
-      }
-      if (n == 0) return ErrnoToStatus("write", EIO);
-      data.remove_prefix(static_cast<size_t>(n));
-      size_ += static_cast<uint64_t>(n);
-    }
-    if (size_ - writeback_from_ >= LocalBlobStore::kAppendWritebackBytes) {
-      // Start writing back what is there, so that Sync() has only the last piece to wait for.
-      (void)::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
-                              static_cast<off_t>(size_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
-      writeback_from_ = size_;
-    }
-    return Status::Ok();
-  }
-
-  Result<uint64_t> Sync() override {
-    FILESD_CHECK(fd_ >= 0);
-    while (::fdatasync(fd_) != 0) {
-      if (errno != EINTR) return ErrnoToStatus("sync", errno);
-    }
-    const int fd = fd_;
-    fd_ = -1;
-    FILESD_RETURN_IF_ERROR(CloseFd(fd));
-    // A new name (and any new directory) must reach the disk too.
-    for (const std::string& dir : dirs_to_sync_) FILESD_RETURN_IF_ERROR(FsyncDir(dir));
-    return size_;
-  }
-
- private:
-  int fd_;
-  const std::string path_;
-  const std::vector<std::string> dirs_to_sync_;  // empty unless the append created the file
-  uint64_t size_;
-  uint64_t writeback_from_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<BlobAppender>> LocalBlobStore::StartAppend(const std::string& key,
-                                                                  uint64_t expected_size) {
-  if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  const std::string path = shared_->BlobPath(key);
-  const std::vector<std::string_view> parents = ParentDirsOf(key);
-  int fd = -1;
-  bool created = false;
-  for (int attempt = 1;; ++attempt) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) break;
-    if (errno != ENOENT) return ErrnoToStatus("open", errno);
-    if (expected_size > 0) return Conflict("appendable blob is shorter than expected");
-    // A racing Delete may remove a parent directory between our mkdir and our open: retry.
-    for (std::string_view dir : parents) {
-      bool made = false;
-      FILESD_RETURN_IF_ERROR(MakeDir(shared_->BlobPath(dir), &made));
-    }
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
-    if (fd >= 0) {
-      created = true;
-      break;
-    }
-    if (errno == EEXIST) continue;  // someone created it meanwhile: open it as existing
-    if (errno != ENOENT || attempt >= kRenameAttempts) return ErrnoToStatus("create", errno);
-  }
-  Status status = [&]() -> Status {
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return ErrnoToStatus("stat", errno);
-    if (!S_ISREG(st.st_mode)) return Conflict("appendable blob is not a regular file");
-    const auto current = static_cast<uint64_t>(st.st_size);
-    if (current < expected_size) return Conflict("appendable blob is shorter than expected");
-    if (current > expected_size) {
-      // A torn tail: bytes of an append whose metadata update never happened.
-      while (::ftruncate(fd, static_cast<off_t>(expected_size)) != 0) {
-        if (errno != EINTR) return ErrnoToStatus("truncate", errno);
-      }
-    }
-    return Status::Ok();
-  }();
-  if (!status.ok()) {
-    (void)CloseFd(fd);
-    return status;
-  }
-  std::vector<std::string> dirs_to_sync;
-  if (created) {
-    dirs_to_sync.push_back(path.substr(0, path.rfind('/')));
-    for (auto it = parents.rbegin(); it != parents.rend(); ++it) {
-      const std::string dir = shared_->BlobPath(*it);
-      dirs_to_sync.push_back(dir.substr(0, dir.rfind('/')));
-    }
-  }
-  return std::unique_ptr<BlobAppender>(
-      new LocalAppender(fd, path, std::move(dirs_to_sync), expected_size));
 }
 
 Status LocalBlobStore::CheckReady() {

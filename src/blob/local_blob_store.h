@@ -41,6 +41,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "blob/blob_store.h"
@@ -49,24 +50,20 @@
 namespace filesd {
 
 namespace local_blob_internal {
-// Paths and the set of live temp files; shared with writers, which may outlive the store.
-struct Shared;
+struct Shared;  // local_blob_internal.h
 // The errno-to-Status mapping described above; `step` is a fixed phrase such as "write", never a
 // path. Exposed for tests.
 Status ErrnoToStatus(std::string_view step, int err);
 }  // namespace local_blob_internal
 
-// Appends (AppendableBlobs): StartAppend() opens blobs/<key> in place and cuts it to the expected
-// size (ftruncate); Write() writes at the end (pwrite), starting writeback every
-// kAppendWritebackBytes so that Sync() has little left to flush; Sync() fdatasyncs the file and, when
-// the append created it, fsyncs its directories up to blobs/. Appendable keys are never renamed over, so a reader
-// opened before an append keeps a valid prefix (its size is fixed when opened).
-class LocalBlobStore : public BlobStore, public AppendableBlobs {
+// Compose (ComposableBlobs): copy_file_range(2) from each source into a temp file, so the bytes never
+// pass through the process (and a filesystem with reflinks shares the extents instead of copying),
+// then the same fdatasync, rename and directory fsyncs as Commit(). Where the kernel cannot copy
+// between the files (EXDEV, ENOSYS, EOPNOTSUPP, EINVAL) it falls back to pread/write.
+class LocalBlobStore : public BlobStore, public ComposableBlobs {
  public:
   // Bytes between two writeback kicks of a writer.
   static constexpr uint64_t kWritebackWindowBytes = 8u << 20;
-  // Bytes between two writeback kicks of an append (appends are at most a few MiB each).
-  static constexpr uint64_t kAppendWritebackBytes = 1u << 20;
 
   // Creates `root_dir`, `root_dir/blobs` and `root_dir/tmp` as needed (mode 0700) and checks that
   // they are directories. Errors: kUnavailable/kInternal as above.
@@ -89,9 +86,9 @@ class LocalBlobStore : public BlobStore, public AppendableBlobs {
   Status Delete(const std::string& key) override;
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
-  AppendableBlobs* appendable() override { return this; }
-  Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
-                                                    uint64_t expected_size) override;
+  ComposableBlobs* composable() override { return this; }
+  Result<BlobInfo> Compose(const std::string& dest_key,
+                           const std::vector<std::string>& source_keys) override;
 
   // The path where the committed content of `key` lives (whether or not it exists), for a local
   // consumer such as the processing worker that wants to hand a file to a library. The path is only

@@ -131,66 +131,25 @@ Status MemoryBlobStore::Delete(const std::string& key) {
   return Status::Ok();
 }
 
-namespace {
-
-// Collects the bytes, then swaps in a new version of the key on Sync(): readers holding the old
-// version keep it, and what was not synced never existed (there is no crash to survive here).
-class MemoryAppender final : public BlobAppender {
- public:
-  MemoryAppender(std::shared_ptr<MemoryBlobStore::State> state, std::string key,
-                 uint64_t expected_size)
-      : state_(std::move(state)), key_(std::move(key)), expected_size_(expected_size) {}
-
-  Status Write(std::string_view data) override {
-    pending_.append(data);
-    return Status::Ok();
+Result<BlobInfo> MemoryBlobStore::Compose(const std::string& dest_key,
+                                          const std::vector<std::string>& source_keys) {
+  if (!blob_keys::IsValidKey(dest_key)) return InvalidKey();
+  for (const std::string& key : source_keys) {
+    if (!blob_keys::IsValidKey(key)) return InvalidKey();
   }
-
-  Result<uint64_t> Sync() override {
-    std::shared_ptr<const std::string> old;  // Freed outside the lock.
-    std::lock_guard<std::mutex> lock(state_->mu);
-    auto it = state_->blobs.find(key_);
-    if (it == state_->blobs.end() || it->second->size() < expected_size_) {
-      return Conflict("appendable blob is shorter than expected");
-    }
-    auto next = std::make_shared<std::string>();
-    next->reserve(expected_size_ + pending_.size());
-    next->append(*it->second, 0, expected_size_);
-    next->append(pending_);
-    old = std::move(it->second);
-    it->second = std::move(next);
-    return expected_size_ + pending_.size();
-  }
-
- private:
-  std::shared_ptr<MemoryBlobStore::State> state_;
-  const std::string key_;
-  const uint64_t expected_size_;
-  std::string pending_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<BlobAppender>> MemoryBlobStore::StartAppend(const std::string& key,
-                                                                   uint64_t expected_size) {
-  if (!blob_keys::IsValidKey(key)) return InvalidKey();
-  {
-    std::shared_ptr<const std::string> old;  // Freed outside the lock.
-    std::lock_guard<std::mutex> lock(state_->mu);
+  std::shared_ptr<const std::string> old;  // Freed outside the lock.
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto composed = std::make_shared<std::string>();
+  for (const std::string& key : source_keys) {
     auto it = state_->blobs.find(key);
-    if (it == state_->blobs.end()) {
-      if (expected_size > 0) return Conflict("appendable blob is shorter than expected");
-      state_->blobs.emplace(key, std::make_shared<const std::string>());
-    } else if (it->second->size() < expected_size) {
-      return Conflict("appendable blob is shorter than expected");
-    } else if (it->second->size() > expected_size) {
-      // Cut the torn tail now, as a store on disk does.
-      auto cut = std::make_shared<std::string>(*it->second, 0, expected_size);
-      old = std::move(it->second);
-      it->second = std::move(cut);
-    }
+    if (it == state_->blobs.end()) return NotFound("blob not found");
+    composed->append(*it->second);
   }
-  return std::unique_ptr<BlobAppender>(new MemoryAppender(state_, key, expected_size));
+  const uint64_t size = composed->size();
+  std::shared_ptr<const std::string>& slot = state_->blobs[dest_key];
+  old = std::move(slot);
+  slot = std::move(composed);
+  return BlobInfo{size, {}};
 }
 
 Result<size_t> MemoryBlobStore::RemoveAbandonedWrites() { return size_t{0}; }

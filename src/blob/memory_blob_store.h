@@ -15,9 +15,8 @@
 
 namespace filesd {
 
-// Appends (AppendableBlobs) copy the kept prefix and the new bytes into a new immutable version, so
-// readers keep the version they opened; O(size) per append, which is fine for tests.
-class MemoryBlobStore : public BlobStore, public AppendableBlobs {
+// Compose (ComposableBlobs) builds the concatenation and publishes it under the lock, all at once.
+class MemoryBlobStore : public BlobStore, public ComposableBlobs {
  public:
   MemoryBlobStore();
   ~MemoryBlobStore() override;
@@ -32,9 +31,9 @@ class MemoryBlobStore : public BlobStore, public AppendableBlobs {
   // Writers of this store cannot outlive the process, so there is never anything to remove: 0.
   Result<size_t> RemoveAbandonedWrites() override;
   Status CheckReady() override;
-  AppendableBlobs* appendable() override { return this; }
-  Result<std::unique_ptr<BlobAppender>> StartAppend(const std::string& key,
-                                                    uint64_t expected_size) override;
+  ComposableBlobs* composable() override { return this; }
+  Result<BlobInfo> Compose(const std::string& dest_key,
+                           const std::vector<std::string>& source_keys) override;
 
   // For tests: every committed key, sorted.
   std::vector<std::string> ListKeys() const;

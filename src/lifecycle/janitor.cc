@@ -21,6 +21,13 @@ Result<JanitorReport> Janitor::RunOnce() {
       FILESD_ASSIGN_OR_RETURN(std::vector<UploadPartRecord> parts, meta_.ListUploadParts(f.id));
       for (const UploadPartRecord& p : parts) FILESD_RETURN_IF_ERROR(blobs_.Delete(p.blob_key));
       FILESD_RETURN_IF_ERROR(meta_.DeleteUploadParts(f.id));
+      // Segments of an upload session's appends: the same, blobs first.
+      FILESD_ASSIGN_OR_RETURN(std::vector<UploadSegmentRecord> segments,
+                              meta_.ListUploadSegments(f.id));
+      for (const UploadSegmentRecord& s : segments) {
+        FILESD_RETURN_IF_ERROR(blobs_.Delete(s.blob_key));
+      }
+      FILESD_RETURN_IF_ERROR(meta_.DeleteUploadSegments(f.id));
       FILESD_RETURN_IF_ERROR(meta_.PurgeFile(f.id));
       ++report.files_purged;
     }

@@ -2,8 +2,8 @@
 //
 // One RunOnce() pass:
 //  1. purges files soft-deleted more than `deleted_retention_seconds` ago, and expired files:
-//     the blob first (and the blobs of the file's upload parts), then the rows (a pass interrupted
-//     in between retries the row next time);
+//     the blob first (and the blobs of the file's upload parts and segments), then the rows (a
+//     pass interrupted in between retries the row next time);
 //  2. deletes blobs whose intent is older than `orphan_grace_seconds` and was never adopted by a
 //     file row (a process died between writing content and committing its row);
 //  3. removes `pending` files whose upload never came, `pending_grace_seconds` after creation;

@@ -125,6 +125,22 @@ Status FaultInjectingMetadataStore::DeleteUploadParts(const std::string& file_id
   return plan_->Run<Status>([&] { return base_->DeleteUploadParts(file_id); });
 }
 
+Result<FileRecord> FaultInjectingMetadataStore::AppendUploadSegment(
+    const std::string& project_id, const UploadSegmentRecord& seg, int64_t now) {
+  return plan_->Run<Result<FileRecord>>(
+      [&] { return base_->AppendUploadSegment(project_id, seg, now); });
+}
+
+Result<std::vector<UploadSegmentRecord>> FaultInjectingMetadataStore::ListUploadSegments(
+    const std::string& file_id) {
+  return plan_->Run<Result<std::vector<UploadSegmentRecord>>>(
+      [&] { return base_->ListUploadSegments(file_id); });
+}
+
+Status FaultInjectingMetadataStore::DeleteUploadSegments(const std::string& file_id) {
+  return plan_->Run<Status>([&] { return base_->DeleteUploadSegments(file_id); });
+}
+
 Result<std::optional<IdempotencyRecord>> FaultInjectingMetadataStore::ClaimIdempotencyKey(
     const std::string& project_id, const std::string& key, const std::string& owner,
     const std::optional<std::string>& file_id, int64_t now, int64_t expired_before) {

@@ -95,13 +95,14 @@ class MetadataStore {
   // Files in status `processing`, visible or not, least recently updated first, at most `limit`:
   // at start-up, the analyses a previous process left unfinished.
   virtual Result<std::vector<FileRecord>> ListProcessingFiles(size_t limit) = 0;
-  // Removes the row for good. Idempotent.
+  // Removes the row for good, with its upload parts and segments. Idempotent.
   virtual Status PurgeFile(const std::string& file_id) = 0;
 
   // ---- upload parts (sessions, API.md section 5) ----
   // Adds a part to the session `part.file_id` of `project_id` and removes the blob intent of
   // `part.blob_key`, in one transaction, if the file is visible at `now`, has status uploading and
-  // no appended content (bytes == 0): a session uses parts or appends, never both.
+  // no appended content (bytes == 0): a session uses parts or appends, never both. The part's seq
+  // is assigned here (records.h); chain_prev and sha256_state are stored as given.
   // kNotFound if the file is not visible; kConflict if it is not uploading or has bytes, or if the
   // part id exists.
   virtual Status AddUploadPart(const std::string& project_id, const UploadPartRecord& part,
@@ -111,6 +112,26 @@ class MetadataStore {
   // Removes every part row of a file (their blobs are the caller's to delete first). Idempotent.
   // PurgeFile() removes them too.
   virtual Status DeleteUploadParts(const std::string& file_id) = 0;
+
+  // ---- upload segments (sessions' appends, API.md section 5) ----
+  // In one transaction, if file seg.file_id of project_id is visible at `now`, has status
+  // uploading, has no parts and bytes == seg.offset: inserts the segment, sets the file's bytes to
+  // seg.offset + seg.bytes and updated_at to now, applies the project's quotas to the growth, and
+  // removes the blob intent of seg.blob_key; returns the updated row. Of racing appends at one
+  // offset exactly one succeeds; the others get kConflict and change nothing.
+  // Errors (nothing changed): kNotFound if the file is not visible; kConflict with reason
+  // "upload_closed" if it is not uploading, "upload_mode_conflict" if it has parts,
+  // "offset_mismatch" if its size is not seg.offset (the message names the size);
+  // kResourceExhausted (reason "storage_quota_exceeded") over quota; kInvalidArgument if seg.bytes
+  // is 0 or the end would not fit a signed 64-bit integer.
+  virtual Result<FileRecord> AppendUploadSegment(const std::string& project_id,
+                                                 const UploadSegmentRecord& seg, int64_t now) = 0;
+  // Every segment of a file, visible or not, by offset. Empty if none (or no file).
+  virtual Result<std::vector<UploadSegmentRecord>> ListUploadSegments(
+      const std::string& file_id) = 0;
+  // Removes every segment row of a file (their blobs are the caller's). Idempotent. PurgeFile()
+  // removes them too.
+  virtual Status DeleteUploadSegments(const std::string& file_id) = 0;
 
   // ---- idempotency keys (API.md section 8) ----
   // Claims `key` of `project_id` for `owner`, with `file_id` reserved for the file the request

@@ -73,11 +73,35 @@ struct FileList {
 
 // One part of an upload session (OpenAI Uploads, API.md section 5): staged content in its own blob
 // until the session completes.
+//
+// Parts hash as they stream, each continuing the SHA-256 state (base/crypto.h) of the part that was
+// the session's last when it started, so a session whose parts complete in the order they were
+// chained needs no second read to get its digest.
 struct UploadPartRecord {
   std::string id;        // "part_<uuid>"
   std::string file_id;   // the session's file
   uint64_t bytes = 0;
   std::string blob_key;
+  int64_t created_at = 0;
+  // Set by AddUploadPart (ignored on input): 1 + the highest seq of the file's parts, so the order
+  // in which parts were added.
+  uint64_t seq = 0;
+  // The id of the part whose hash state this part continued; "" for a fresh start.
+  std::string chain_prev;
+  // Sha256::ExportState() after chain_prev's chain and this part's bytes; "" when not hashed (parts
+  // of a database older than 0006_upload_segments).
+  std::string sha256_state;
+};
+
+// One acknowledged append of an upload session: an immutable blob holding the session's content in
+// [offset, offset + bytes). A session's segments tile its content from 0 without gaps, in offset
+// order.
+struct UploadSegmentRecord {
+  std::string file_id;
+  uint64_t offset = 0;        // where the segment starts in the session's content
+  uint64_t bytes = 0;         // > 0
+  std::string blob_key;
+  std::string sha256_state;   // Sha256::ExportState() after [0, offset + bytes) (base/crypto.h)
   int64_t created_at = 0;
 };
 

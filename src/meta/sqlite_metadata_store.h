@@ -100,6 +100,10 @@ class SqliteMetadataStore final : public MetadataStore {
                        int64_t now) override;
   Result<std::vector<UploadPartRecord>> ListUploadParts(const std::string& file_id) override;
   Status DeleteUploadParts(const std::string& file_id) override;
+  Result<FileRecord> AppendUploadSegment(const std::string& project_id,
+                                         const UploadSegmentRecord& seg, int64_t now) override;
+  Result<std::vector<UploadSegmentRecord>> ListUploadSegments(const std::string& file_id) override;
+  Status DeleteUploadSegments(const std::string& file_id) override;
   Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(
       const std::string& project_id, const std::string& key, const std::string& owner,
       const std::optional<std::string>& file_id, int64_t now, int64_t expired_before) override;

@@ -79,6 +79,9 @@ constexpr SqlStatement kListProcessing{"list processing files",
     "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'processing' "
     "ORDER BY updated_at, id LIMIT ?1"};
 constexpr SqlStatement kPurgeFile{"purge file", "DELETE FROM files WHERE id = ?1"};
+constexpr SqlStatement kGrowUploadingFile{"grow upload session",
+    "UPDATE files SET bytes = ?3, updated_at = ?4 "
+    "WHERE id = ?1 AND bytes = ?2 AND status = 'uploading'"};
 constexpr SqlStatement kUsage{"usage",
     "SELECT count(*), coalesce(sum(bytes), 0) FROM files "
     "WHERE project_id = ?1 AND " FILESD_VISIBLE_AT("?2")};
@@ -184,6 +187,20 @@ Status EnforceQuota(Connection& c, const std::string& project_id, int64_t now, u
   if (!row) return Internal("metadata store: usage returned no row");
   return CheckQuota(limits, static_cast<uint64_t>(usage.Int64(1)),
                     static_cast<uint64_t>(usage.Int64(0)), add_bytes, add_files);
+}
+
+Status GrowUploadingFile(Connection& c, const std::string& file_id, uint64_t from_bytes,
+                         uint64_t to_bytes, int64_t now) {
+  FILESD_ASSIGN_OR_RETURN(Stmt stmt, c.Use(kGrowUploadingFile));
+  stmt.Bind(1, file_id);
+  stmt.Bind(2, static_cast<int64_t>(from_bytes));
+  stmt.Bind(3, static_cast<int64_t>(to_bytes));
+  stmt.Bind(4, now);
+  FILESD_RETURN_IF_ERROR(stmt.Run());
+  if (stmt.Changes() != 1) {
+    return Conflict("The upload session changed meanwhile", "offset_mismatch");
+  }
+  return Status::Ok();
 }
 
 }  // namespace sqlite

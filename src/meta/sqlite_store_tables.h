@@ -10,6 +10,7 @@
 //     sqlite_store_files.cc          files, usage (quotas)
 //     sqlite_store_blob_intents.cc   blob_intents
 //     sqlite_store_upload_parts.cc   upload_parts
+//     sqlite_store_upload_segments.cc  upload_segments
 //     sqlite_store_idempotency.cc    idempotency_keys
 //     sqlite_store_coordination.cc   instances, leases, settings, analysis_owners (0007)
 //
@@ -96,6 +97,17 @@ Result<VisibleFileState> FindVisibleFileState(Connection& c, const std::string& 
 // key refuses the row itself).
 Status EnforceQuota(Connection& c, const std::string& project_id, int64_t now, uint64_t add_bytes,
                     uint64_t add_files);
+
+// Sets the size of the uploading file `file_id` from `from_bytes` to `to_bytes` (updated_at = now)
+// if it still has that size and status; kConflict ("offset_mismatch") otherwise. The caller checked
+// visibility and quota in the same transaction.
+Status GrowUploadingFile(Connection& c, const std::string& file_id, uint64_t from_bytes,
+                         uint64_t to_bytes, int64_t now);
+
+// ---- upload parts (sqlite_store_upload_parts.cc) ----
+
+// True when the file has at least one upload part.
+Result<bool> HasUploadParts(Connection& c, const std::string& file_id);
 
 // ---- blob intents (sqlite_store_blob_intents.cc) ----
 

@@ -10,12 +10,17 @@ namespace sqlite {
 namespace {
 
 // clang-format off
+// seq: 1 + the file's highest, in the insert itself (the write transaction serialises adds).
 constexpr SqlStatement kInsertUploadPart{"insert upload part",
-    "INSERT INTO upload_parts (id, file_id, bytes, blob_key, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)"};
+    "INSERT INTO upload_parts (id, file_id, bytes, blob_key, created_at, seq, chain_prev, "
+    "sha256_state) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, "
+    "(SELECT coalesce(max(seq), 0) + 1 FROM upload_parts WHERE file_id = ?2), ?6, ?7)"};
 constexpr SqlStatement kListUploadParts{"list upload parts",
-    "SELECT id, file_id, bytes, blob_key, created_at FROM upload_parts WHERE file_id = ?1 "
-    "ORDER BY created_at, id"};
+    "SELECT id, file_id, bytes, blob_key, created_at, seq, chain_prev, sha256_state "
+    "FROM upload_parts WHERE file_id = ?1 ORDER BY created_at, id"};
+constexpr SqlStatement kHasUploadParts{"find upload parts",
+    "SELECT EXISTS (SELECT 1 FROM upload_parts WHERE file_id = ?1)"};
 constexpr SqlStatement kDeleteUploadParts{"delete upload parts",
     "DELETE FROM upload_parts WHERE file_id = ?1"};
 // clang-format on
@@ -27,10 +32,22 @@ UploadPartRecord ReadPartRow(const Stmt& row) {
   p.bytes = static_cast<uint64_t>(row.Int64(2));
   p.blob_key = row.Text(3);
   p.created_at = row.Int64(4);
+  p.seq = static_cast<uint64_t>(row.Int64(5));
+  p.chain_prev = row.Text(6);
+  p.sha256_state = row.Text(7);
   return p;
 }
 
 }  // namespace
+
+Result<bool> HasUploadParts(Connection& c, const std::string& file_id) {
+  FILESD_ASSIGN_OR_RETURN(Stmt stmt, c.Use(kHasUploadParts));
+  stmt.Bind(1, file_id);
+  FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Internal("metadata store: EXISTS returned no row");
+  return stmt.Int64(0) != 0;
+}
+
 }  // namespace sqlite
 
 using sqlite::Connection;
@@ -56,6 +73,8 @@ Status SqliteMetadataStore::AddUploadPart(const std::string& project_id,
       insert.Bind(3, static_cast<int64_t>(part.bytes));
       insert.Bind(4, part.blob_key);
       insert.Bind(5, part.created_at);
+      insert.Bind(6, part.chain_prev);
+      insert.Bind(7, part.sha256_state);
       FILESD_RETURN_IF_ERROR(insert.Run());  // a taken id is kConflict
     }
     return sqlite::RemoveIntent(c, part.blob_key);

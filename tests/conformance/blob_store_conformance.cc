@@ -15,6 +15,7 @@
 #include "base/crypto.h"
 #include "base/status.h"
 #include "blob/blob_keys.h"
+#include "conformance/blob_store_test_util.h"
 
 namespace filesd::conformance {
 
@@ -47,47 +48,6 @@ constexpr char kShaAbc[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410
 // SHA-256 of the 448-bit NIST message "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".
 constexpr char kNist448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 constexpr char kShaNist448[] = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
-
-// Deterministic pseudo-random bytes.
-std::string RandomContent(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    const uint64_t v = rng();
-    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = static_cast<char>(v >> (8 * j));
-  }
-  return out;
-}
-
-// Writes `content` under `key` in appends of `chunk` bytes and commits.
-Result<BlobInfo> WriteBlob(BlobStore& store, const std::string& key, std::string_view content,
-                           size_t chunk = 1000) {
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, store.NewWriter(key));
-  for (size_t off = 0; off < content.size(); off += chunk) {
-    FILESD_RETURN_IF_ERROR(writer->Append(content.substr(off, chunk)));
-  }
-  return writer->Commit();
-}
-
-// Reads the whole of `reader` sequentially, checking the contract of ReadAt on the way.
-Result<std::string> ReadAllFrom(BlobReader& reader, size_t buffer_bytes = 64 << 10) {
-  std::string out;
-  std::string buf(buffer_bytes, '\0');
-  while (true) {
-    FILESD_ASSIGN_OR_RETURN(size_t n, reader.ReadAt(out.size(), std::span<char>(buf)));
-    if (n == 0) break;
-    if (n > buf.size()) return Internal("ReadAt returned more than asked");
-    out.append(buf.data(), n);
-    if (out.size() > reader.size_bytes()) return Internal("read past size_bytes()");
-  }
-  if (out.size() != reader.size_bytes()) return Internal("ReadAt returned 0 before the end");
-  return out;
-}
-
-Result<std::string> ReadAll(BlobStore& store, const std::string& key) {
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, store.NewReader(key));
-  return ReadAllFrom(*reader);
-}
 
 TEST_P(BlobStoreConformanceTest, ContentIsInvisibleBeforeCommitAndVisibleAfter) {
   const std::string key = "conformance/visible";
@@ -583,146 +543,6 @@ TEST_P(BlobStoreConformanceTest, LargeBlobInOddSizedAppends) {
 
 TEST_P(BlobStoreConformanceTest, CheckReadyOnAFreshStore) {
   FILESD_ASSERT_OK(store().CheckReady());
-}
-
-// ---- AppendableBlobs (optional ability) ----
-
-TEST_P(BlobStoreConformanceTest, AppendAtCreatesGrowsAndReads) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  const std::string key = blob_keys::NewContentKey(NewUuidV4());
-  // Absent key with a non-zero expected size: the content is shorter than expected.
-  EXPECT_EQ(app->AppendAt(key, 3, "abc").status().code(), StatusCode::kConflict);
-  EXPECT_EQ(store().Stat(key).status().code(), StatusCode::kNotFound);
-  auto size = app->AppendAt(key, 0, "hello");
-  ASSERT_TRUE(size.ok()) << size.status().ToString();
-  EXPECT_EQ(*size, 5u);
-  size = app->AppendAt(key, 5, " world");
-  ASSERT_TRUE(size.ok()) << size.status().ToString();
-  EXPECT_EQ(*size, 11u);
-  auto content = ReadAll(store(), key);
-  ASSERT_TRUE(content.ok()) << content.status().ToString();
-  EXPECT_EQ(*content, "hello world");
-  // Expecting more than is there is kConflict and changes nothing.
-  EXPECT_EQ(app->AppendAt(key, 12, "x").status().code(), StatusCode::kConflict);
-  EXPECT_EQ(*ReadAll(store(), key), "hello world");
-  FILESD_ASSERT_OK(store().Delete(key));
-  EXPECT_EQ(store().Stat(key).status().code(), StatusCode::kNotFound);
-}
-
-TEST_P(BlobStoreConformanceTest, StreamedAppendLandsWhenSyncedInAnyPieces) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  const std::string key = blob_keys::NewContentKey(NewUuidV4());
-  ASSERT_TRUE(app->AppendAt(key, 0, "head:").ok());
-  std::string body;
-  for (int i = 0; i < 3000; ++i) body += std::to_string(i) + ",";  // pieces over 1 MiB in total
-  while (body.size() < (3u << 20)) body += body;
-  auto appender = app->StartAppend(key, 5);
-  ASSERT_TRUE(appender.ok()) << appender.status().ToString();
-  for (size_t pos = 0; pos < body.size(); pos += 77777) {
-    FILESD_ASSERT_OK((*appender)->Write(std::string_view(body).substr(pos, 77777)));
-  }
-  auto size = (*appender)->Sync();
-  ASSERT_TRUE(size.ok()) << size.status().ToString();
-  EXPECT_EQ(*size, 5 + body.size());
-  EXPECT_EQ(*ReadAll(store(), key), "head:" + body);
-  // Creating a key through a streamed append works too.
-  const std::string fresh = blob_keys::NewContentKey(NewUuidV4());
-  auto first = app->StartAppend(fresh, 0);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  FILESD_ASSERT_OK((*first)->Write("a"));
-  FILESD_ASSERT_OK((*first)->Write("bc"));
-  auto fresh_size = (*first)->Sync();
-  ASSERT_TRUE(fresh_size.ok()) << fresh_size.status().ToString();
-  EXPECT_EQ(*fresh_size, 3u);
-  EXPECT_EQ(*ReadAll(store(), fresh), "abc");
-  EXPECT_EQ(app->StartAppend(key, 5 + body.size() + 1).status().code(), StatusCode::kConflict);
-}
-
-TEST_P(BlobStoreConformanceTest, AnUnsyncedAppendIsATornTailTheNextAppendCuts) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  const std::string key = blob_keys::NewContentKey(NewUuidV4());
-  ASSERT_TRUE(app->AppendAt(key, 0, "kept").ok());
-  {
-    auto dropped = app->StartAppend(key, 4);
-    ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
-    FILESD_ASSERT_OK((*dropped)->Write(std::string(100000, 'x')));
-    // A reader opened now sees at least the durable prefix.
-    auto during = ReadAll(store(), key);
-    ASSERT_TRUE(during.ok());
-    EXPECT_EQ(during->substr(0, 4), "kept");
-  }  // dropped without Sync()
-  auto size = app->AppendAt(key, 4, "+next");
-  ASSERT_TRUE(size.ok()) << size.status().ToString();
-  EXPECT_EQ(*size, 9u);
-  EXPECT_EQ(*ReadAll(store(), key), "kept+next");
-}
-
-TEST_P(BlobStoreConformanceTest, AppendAtCutsATornTail) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  const std::string key = "conformance/append-tail";
-  ASSERT_TRUE(app->AppendAt(key, 0, "0123456789").ok());
-  // The caller recorded only 4 bytes (a crash lost the metadata update of the rest).
-  auto size = app->AppendAt(key, 4, "ab");
-  ASSERT_TRUE(size.ok()) << size.status().ToString();
-  EXPECT_EQ(*size, 6u);
-  EXPECT_EQ(*ReadAll(store(), key), "0123ab");
-  // Empty data only cuts.
-  size = app->AppendAt(key, 2, "");
-  ASSERT_TRUE(size.ok());
-  EXPECT_EQ(*size, 2u);
-  EXPECT_EQ(*ReadAll(store(), key), "01");
-  // Empty data at 0 on an absent key creates an empty blob.
-  const std::string empty_key = "conformance/append-empty";
-  ASSERT_TRUE(app->AppendAt(empty_key, 0, "").ok());
-  auto stat = store().Stat(empty_key);
-  ASSERT_TRUE(stat.ok()) << stat.status().ToString();
-  EXPECT_EQ(stat->size_bytes, 0u);
-}
-
-TEST_P(BlobStoreConformanceTest, AppendAtKeepsThePrefixForAReaderOpenedBefore) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  const std::string key = "conformance/append-reader";
-  ASSERT_TRUE(app->AppendAt(key, 0, "first").ok());
-  auto reader = store().NewReader(key);
-  ASSERT_TRUE(reader.ok());
-  ASSERT_TRUE(app->AppendAt(key, 5, "-second").ok());
-  std::string buf(5, '\0');
-  auto n = (*reader)->ReadAt(0, std::span<char>(buf.data(), buf.size()));
-  ASSERT_TRUE(n.ok());
-  EXPECT_EQ(buf.substr(0, *n), "first");
-  EXPECT_EQ(*ReadAll(store(), key), "first-second");
-  EXPECT_EQ(app->AppendAt("../bad", 0, "x").status().code(), StatusCode::kInvalidArgument);
-}
-
-TEST_P(BlobStoreConformanceTest, AppendAtOnManyKeysConcurrently) {
-  AppendableBlobs* app = store().appendable();
-  if (app == nullptr) GTEST_SKIP() << "store has no append ability";
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string key = "conformance/append-many/k" + std::to_string(t);
-      uint64_t size = 0;
-      for (int i = 0; i < 20; ++i) {
-        const std::string piece(static_cast<size_t>(i + 1), static_cast<char>('a' + t));
-        auto r = app->AppendAt(key, size, piece);
-        if (!r.ok() || *r != size + piece.size()) ++failures;
-        if (r.ok()) size = *r;
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(failures.load(), 0);
-  for (int t = 0; t < 8; ++t) {
-    auto content = ReadAll(store(), "conformance/append-many/k" + std::to_string(t));
-    ASSERT_TRUE(content.ok());
-    EXPECT_EQ(*content, std::string(210, static_cast<char>('a' + t)));
-  }
 }
 
 }  // namespace

@@ -12,6 +12,15 @@ namespace {
 
 std::shared_ptr<BlobStore> MakeMemoryStore() { return std::make_shared<MemoryBlobStore>(); }
 
+// A store without the compose ability, so ComposeBlobs() takes its copying fallback.
+class MemoryStoreWithoutCompose final : public MemoryBlobStore {
+ public:
+  ComposableBlobs* composable() override { return nullptr; }
+};
+std::shared_ptr<BlobStore> MakeMemoryStoreWithoutCompose() {
+  return std::make_shared<MemoryStoreWithoutCompose>();
+}
+
 // The store lives in a fresh temporary directory that goes away with it.
 std::shared_ptr<BlobStore> MakeLocalStore() {
   struct Holder {
@@ -31,7 +40,9 @@ std::shared_ptr<BlobStore> MakeLocalStore() {
 
 INSTANTIATE_TEST_SUITE_P(Stores, BlobStoreConformanceTest,
                          ::testing::Values(BlobStoreConformanceParam{"Memory", MakeMemoryStore},
-                                           BlobStoreConformanceParam{"Local", MakeLocalStore}),
+                                           BlobStoreConformanceParam{"Local", MakeLocalStore},
+                                           BlobStoreConformanceParam{"MemoryWithoutCompose",
+                                                                     MakeMemoryStoreWithoutCompose}),
                          BlobStoreConformanceParamName);
 
 }  // namespace

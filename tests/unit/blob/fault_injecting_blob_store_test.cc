@@ -214,5 +214,27 @@ TEST(FaultInjectingBlobStoreTest, UncountedCallsPassThrough) {
   EXPECT_EQ(faulty.NewWriter("../x").status().code(), StatusCode::kInvalidArgument);
 }
 
+// Over a store without the ability, the fault store offers none either: ComposeBlobs() copies, and
+// each read and write it makes is an operation that can fail.
+TEST(FaultInjectingBlobStoreTest, ComposeWithoutTheAbilityCountsEachCopyStep) {
+  class NoCompose final : public MemoryBlobStore {
+   public:
+    ComposableBlobs* composable() override { return nullptr; }
+  } base;
+  Seed(base);
+  FaultInjectingBlobStore store(&base);
+  EXPECT_EQ(store.composable(), nullptr);
+  auto info = ComposeBlobs(store, "k/dest", {"k/existing", "k/old"});
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  // NewWriter, then NewReader + ReadAt + Append per source, then Commit.
+  EXPECT_EQ(store.operation_count(), 8u);
+  for (uint64_t n = 1; n <= 8; ++n) {
+    store.FailNthOperation(n);
+    EXPECT_FALSE(ComposeBlobs(store, "k/failed", {"k/existing", "k/old"}).ok()) << n;
+    EXPECT_EQ(base.Stat("k/failed").status().code(), StatusCode::kNotFound) << n;
+    EXPECT_EQ(base.live_writer_count(), 0u) << n;
+  }
+}
+
 }  // namespace
 }  // namespace filesd

@@ -351,5 +351,57 @@ TEST_F(LocalBlobStoreTest, FaultInjectionFailsExactlyTheNthOperationAndLeavesNoD
   EXPECT_TRUE(FilesUnder(blobs()).empty());
 }
 
+TEST_F(LocalBlobStoreTest, ComposeCommitsLikeAWriterAndSurvivesReopening) {
+  ASSERT_NE(store_->composable(), nullptr);
+  for (const auto& [key, content] : {std::pair<std::string, std::string>{"segment/f/a", "dur"},
+                                     std::pair<std::string, std::string>{"segment/f/b", "able"}}) {
+    auto writer = store_->NewWriter(key);
+    ASSERT_TRUE(writer.ok());
+    FILESD_ASSERT_OK((*writer)->Append(content));
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  auto info = store_->Compose("content/f/whole", {"segment/f/a", "segment/f/b"});
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->size_bytes, 7u);
+  EXPECT_TRUE(FilesUnder(tmp()).empty());
+  EXPECT_EQ(ModeOf(blobs() + "/content/f/whole"), 0600u);
+  store_.reset();
+
+  auto reopened = LocalBlobStore::Open(root_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto path = (*reopened)->LocalPath("content/f/whole");
+  ASSERT_TRUE(path.ok());
+  EXPECT_EQ(ReadFile(*path), "durable");
+}
+
+TEST_F(LocalBlobStoreTest, FaultInjectionCountsComposeAsOneOperation) {
+  FaultInjectingBlobStore faulty(store_.get());
+  ASSERT_EQ(faulty.composable(), &faulty);
+  for (const char* key : {"segment/f/a", "segment/f/b"}) {
+    auto writer = store_->NewWriter(key);
+    ASSERT_TRUE(writer.ok());
+    FILESD_ASSERT_OK((*writer)->Append(key));
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  const std::vector<std::string> sources = {"segment/f/a", "segment/f/b"};
+  faulty.FailNthOperation(1);
+  auto failed = ComposeBlobs(faulty, "content/f/x", sources);
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(faulty.operation_count(), 1u);
+  EXPECT_EQ(store_->Stat("content/f/x").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(FilesUnder(tmp()).empty());
+
+  // The effect happened but the reply was lost: the content is there, the caller saw a failure.
+  faulty.FailNthOperation(1, FaultInjectingBlobStore::Mode::kOnce,
+                          FaultInjectingBlobStore::Timing::kAfter);
+  EXPECT_FALSE(ComposeBlobs(faulty, "content/f/y", sources).ok());
+  EXPECT_EQ(ReadFile(blobs() + "/content/f/y"), "segment/f/asegment/f/b");
+
+  faulty.Disarm();
+  auto ok = ComposeBlobs(faulty, "content/f/z", sources);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(faulty.operation_count(), 1u);
+}
+
 }  // namespace
 }  // namespace filesd

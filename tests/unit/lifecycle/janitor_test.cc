@@ -195,5 +195,64 @@ TEST_F(JanitorTest, IdempotencyKeysGoAfterTheirDay) {
   EXPECT_TRUE(d_kept->has_value());
 }
 
+// An upload session's parts and segments are blobs of their own: they go with the session's row
+// (cancelled, expired or deleted), and a live session keeps them.
+TEST_F(JanitorTest, SessionPartsAndSegmentsGoWithTheirFile) {
+  const int64_t now = clock_.NowSeconds();
+  auto open_session = [&](std::optional<int64_t> expires_at) {
+    FileRecord f;
+    f.id = NewUuidV4();
+    f.project_id = project_id_;
+    f.filename = "s.bin";
+    f.purpose = "user_data";
+    f.bytes = 0;
+    f.status = FileStatus::kUploading;
+    f.created_at = f.updated_at = now;
+    f.expires_at = expires_at;
+    EXPECT_TRUE(meta_->CreateFile(f).ok());
+    return f;
+  };
+  auto append = [&](const FileRecord& f, uint64_t offset, std::string_view data) {
+    UploadSegmentRecord seg;
+    seg.file_id = f.id;
+    seg.offset = offset;
+    seg.bytes = data.size();
+    seg.blob_key = blob_keys::NewSegmentKey(f.id);
+    seg.created_at = now;
+    PutBlob(seg.blob_key, data);
+    EXPECT_TRUE(meta_->AppendUploadSegment(project_id_, seg, now).ok());
+    return seg.blob_key;
+  };
+  const FileRecord expiring = open_session(now + 100);
+  const FileRecord live = open_session(std::nullopt);
+  const FileRecord parted = open_session(now + 100);
+  const std::vector<std::string> gone = {append(expiring, 0, "hel"), append(expiring, 3, "lo")};
+  const std::string kept = append(live, 0, "stay");
+  UploadPartRecord part;
+  part.id = "part_" + NewUuidV4();
+  part.file_id = parted.id;
+  part.bytes = 4;
+  part.blob_key = blob_keys::NewContentKey(parted.id);
+  part.created_at = now;
+  PutBlob(part.blob_key, "part");
+  ASSERT_TRUE(meta_->AddUploadPart(project_id_, part, now).ok());
+
+  clock_.Advance(101);
+  auto report = janitor_->RunOnce();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->files_purged, 2u);
+  for (const std::string& key : gone) EXPECT_FALSE(HasBlob(key)) << key;
+  EXPECT_FALSE(HasBlob(part.blob_key));
+  auto segments = meta_->ListUploadSegments(expiring.id);
+  ASSERT_TRUE(segments.ok());
+  EXPECT_TRUE(segments->empty());
+  EXPECT_TRUE(HasBlob(kept));
+  auto live_segments = meta_->ListUploadSegments(live.id);
+  ASSERT_TRUE(live_segments.ok());
+  EXPECT_EQ(live_segments->size(), 1u);
+  // Every blob left belongs to the live session.
+  EXPECT_EQ(blobs_.ListKeys(), std::vector<std::string>{kept});
+}
+
 }  // namespace
 }  // namespace filesd

@@ -266,6 +266,14 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Status DeleteUploadParts(const std::string&) override { return Down(); }
+  Result<FileRecord> AppendUploadSegment(const std::string&, const UploadSegmentRecord&,
+                                         int64_t) override {
+    return Down();
+  }
+  Result<std::vector<UploadSegmentRecord>> ListUploadSegments(const std::string&) override {
+    return Down();
+  }
+  Status DeleteUploadSegments(const std::string&) override { return Down(); }
   Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(const std::string&,
                                                                const std::string&,
                                                                const std::string&,

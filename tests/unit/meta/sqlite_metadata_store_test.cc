@@ -15,6 +15,7 @@
 
 #include "conformance/metadata_store_test_util.h"
 #include "meta/sql_migrations.h"
+#include "meta/sqlite_migrator.h"
 
 namespace filesd {
 namespace {
@@ -202,6 +203,53 @@ TEST_F(SqliteStoreTest, TwoStoresOpeningAFreshFileAtOnceMigrateItOnce) {
   for (std::thread& th : threads) th.join();
   for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(Recorded().size(), SqliteMigrations().size());
+}
+
+// 0006_upload_segments on a database with parts staged before it: they are numbered in the order
+// they were listed, with no chain (hashed at complete), and new parts continue the numbering.
+TEST_F(SqliteStoreTest, UpgradeNumbersPartsStagedBeforeSegments) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(DbPath().c_str(), &db), SQLITE_OK);
+    const auto all = SqliteMigrations();
+    std::vector<SqlMigration> before;
+    for (const SqlMigration& m : all) {
+      if (m.version < 6) before.push_back(m);
+    }
+    META_ASSERT_OK(sqlite::ApplySqliteMigrations(db, before, kNow));
+    const char* rows =
+        "INSERT INTO projects (id, name, created_at) VALUES ('p', 'alpha', 1);"
+        "INSERT INTO files (id, project_id, filename, purpose, bytes, status, mime_type, blob_key, "
+        "  created_at, updated_at) "
+        "  VALUES ('f', 'p', 'a', 'user_data', 0, 'uploading', '', '', 1, 1);"
+        "INSERT INTO upload_parts (id, file_id, bytes, blob_key, created_at) VALUES "
+        "  ('part_b', 'f', 2, 'content/f/b', 5), ('part_a', 'f', 1, 'content/f/a', 5), "
+        "  ('part_z', 'f', 3, 'content/f/z', 4);";
+    ASSERT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  META_ASSIGN_OR_FAIL(auto store, SqliteMetadataStore::Open(DbPath()));
+  META_ASSIGN_OR_FAIL(std::vector<UploadPartRecord> parts, store->ListUploadParts("f"));
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].id, "part_z");
+  EXPECT_EQ(parts[1].id, "part_a");
+  EXPECT_EQ(parts[2].id, "part_b");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_EQ(parts[i].seq, i + 1) << parts[i].id;
+    EXPECT_EQ(parts[i].chain_prev, "");
+    EXPECT_EQ(parts[i].sha256_state, "");
+  }
+  UploadPartRecord next;
+  next.id = "part_n";
+  next.file_id = "f";
+  next.bytes = 1;
+  next.blob_key = "content/f/n";
+  next.created_at = 6;
+  META_ASSERT_OK(store->AddUploadPart("p", next, 6));
+  META_ASSIGN_OR_FAIL(parts, store->ListUploadParts("f"));
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[3].id, "part_n");
+  EXPECT_EQ(parts[3].seq, 4u);
 }
 
 }  // namespace
