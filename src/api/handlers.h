@@ -1,6 +1,7 @@
 // Route handlers. Each is a function of the request context; it returns a response, or a body
-// consumer for routes that take a body. Grouped by route family in files_handlers.cc and
-// ops_handlers.cc; the table that maps routes to them is routes.cc.
+// consumer for routes that take a body; the flows themselves live in src/upload/, which handlers only
+// translate to and from HTTP. Grouped by route family (files_, presigned_, session_, usage_ and
+// ops_handlers.cc); the table that maps routes to them is routes.cc.
 #pragma once
 
 #include "api/request_context.h"

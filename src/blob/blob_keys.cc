@@ -8,10 +8,6 @@ std::string NewContentKey(std::string_view file_id) {
   return "content/" + std::string(file_id) + "/" + NewUuidV4();
 }
 
-std::string NewSegmentKey(std::string_view file_id) {
-  return "segment/" + std::string(file_id) + "/" + NewUuidV4();
-}
-
 std::string TextKey(std::string_view file_id) { return "text/" + std::string(file_id); }
 
 bool IsValidKey(std::string_view key) {

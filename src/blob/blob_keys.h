@@ -7,16 +7,12 @@
 
 namespace filesd::blob_keys {
 
-// A fresh, never-reused key for one upload of a file's content:
-// "content/<file_id>/<random uuid>". Each upload writes a new key; one metadata transaction makes it
-// the file's content, so a failed or racing upload can never overwrite visible content.
+// A fresh, never-reused key for one immutable blob of a file: "content/<file_id>/<random uuid>".
+// The file's content, and also each staged piece of an upload session (an appended segment, an
+// OpenAI part), which the session's rows list with their offsets. Each upload writes a new key; one
+// metadata transaction makes it the file's content (or a recorded piece), so a failed or racing
+// upload can never overwrite visible content. Everything of a file lives under "content/<file_id>/".
 std::string NewContentKey(std::string_view file_id);
-
-// A fresh, never-reused key for one immutable segment of an upload session's content (one
-// acknowledged append): "segment/<file_id>/<random uuid>". The session's metadata records it with
-// its offset and length; complete composes the segments into a NewContentKey, and whoever purges the
-// file deletes the segments it still lists.
-std::string NewSegmentKey(std::string_view file_id);
 
 // The key of the text extracted from a file's content (API.md section 7): "text/<file_id>".
 // Deterministic, since the file row has no column for it: analysing the file again replaces the text

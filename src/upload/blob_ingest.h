@@ -1,8 +1,9 @@
 // BlobIngest: writes new content to a fresh blob key so that nothing is visible until one metadata
-// transaction adopts it (ARCHITECTURE.md principle 3). Used by every upload flow.
+// transaction adopts it (docs/architecture.md, "Blob first, then metadata"). Used by every upload
+// flow.
 //
 // Lifecycle: Start() records a blob intent for a fresh key the caller made (blob_keys::NewContentKey,
-// NewSegmentKey, ...) and opens a writer; Append() streams; Commit() makes the
+// for a file's content or a session's piece) and opens a writer; Append() streams; Commit() makes the
 // blob durable and returns its size and digest; the caller then creates or updates the file row
 // with blob_key(), which removes the intent in the same transaction, and calls Adopted(). If
 // anything fails, or the object is destroyed before Adopted(), the blob and the intent are removed,

@@ -13,7 +13,7 @@
 //
 // The last path segment is the storage basename, so the path names the storage path
 // "files/<file_id>[.<ext>]". Verification of a signed URL happens in Verify() and nowhere else
-// (ARCHITECTURE.md: "one function alone verifies signed URLs").
+// (one function alone verifies signed URLs).
 #pragma once
 
 #include <cstdint>

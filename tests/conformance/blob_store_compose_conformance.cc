@@ -122,8 +122,8 @@ TEST_P(BlobStoreConformanceTest, ComposedContentOutlivesItsSources) {
 
 TEST_P(BlobStoreConformanceTest, ComposeWorksWithKeysFromBlobKeys) {
   const std::string file_id = "0b7c4a2e-55c1-4d8e-9f4a-2f0a3c1d9e77";
-  const std::string a = blob_keys::NewSegmentKey(file_id);
-  const std::string b = blob_keys::NewSegmentKey(file_id);
+  const std::string a = blob_keys::NewContentKey(file_id);
+  const std::string b = blob_keys::NewContentKey(file_id);
   ASSERT_TRUE(WriteBlob(store(), a, "hello, ").ok());
   ASSERT_TRUE(WriteBlob(store(), b, "world").ok());
   const std::string dest = blob_keys::NewContentKey(file_id);

@@ -217,7 +217,7 @@ TEST_F(JanitorTest, SessionPartsAndSegmentsGoWithTheirFile) {
     seg.file_id = f.id;
     seg.offset = offset;
     seg.bytes = data.size();
-    seg.blob_key = blob_keys::NewSegmentKey(f.id);
+    seg.blob_key = blob_keys::NewContentKey(f.id);
     seg.created_at = now;
     PutBlob(seg.blob_key, data);
     EXPECT_TRUE(meta_->AppendUploadSegment(project_id_, seg, now).ok());

@@ -30,7 +30,7 @@
 #include <string>
 #include <vector>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "base/clock.h"
 #include "base/fault_plan.h"
 #include "blob/fault_injecting_blob_store.h"

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/analyzer.h"
+#include "analysis/file_analyzer.h"
 #include "base/crypto.h"
 #include "unit/upload/fault_matrix.h"
 #include "upload/hmac_url_signer.h"
