@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conformance/metadata_store_conformance.h"
+#include "race.h"
 
 namespace filesd::conformance {
 namespace {
@@ -33,20 +34,7 @@ ApiKeyRecord KeyRecord(const std::string& project_id, const std::string& key_id)
   return k;
 }
 
-// Runs `fn(i)` on `n` threads started together.
-template <typename Fn>
-void Race(int n, Fn fn) {
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      fn(i);
-    });
-  }
-  go = true;
-  for (auto& t : threads) t.join();
-}
+using filesd::test_util::Race;
 
 }  // namespace
 

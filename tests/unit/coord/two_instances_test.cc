@@ -28,6 +28,7 @@
 #include "lifecycle/janitor_turn.h"
 #include "meta/api_keys.h"
 #include "meta/sqlite_metadata_store.h"
+#include "race.h"
 #include "upload/signing_secret.h"
 
 namespace filesd {
@@ -44,20 +45,7 @@ std::string WorkerPath() {
       .string();
 }
 
-// Runs `fn(i)` on `n` threads started together.
-template <typename Fn>
-void Race(int n, Fn fn) {
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      while (!go.load()) std::this_thread::yield();
-      fn(i);
-    });
-  }
-  go = true;
-  for (auto& t : threads) t.join();
-}
+using filesd::test_util::Race;
 
 // One server instance: its own connection pool on the shared database, its lease and its view of
 // the others' liveness.
