@@ -137,6 +137,12 @@ Result<std::vector<UploadSegmentRecord>> FaultInjectingMetadataStore::ListUpload
       [&] { return base_->ListUploadSegments(file_id); });
 }
 
+Result<UploadSegmentRecord> FaultInjectingMetadataStore::GetUploadSegmentEndingAt(
+    const std::string& file_id, uint64_t end) {
+  return plan_->Run<Result<UploadSegmentRecord>>(
+      [&] { return base_->GetUploadSegmentEndingAt(file_id, end); });
+}
+
 Status FaultInjectingMetadataStore::DeleteUploadSegments(const std::string& file_id) {
   return plan_->Run<Status>([&] { return base_->DeleteUploadSegments(file_id); });
 }

@@ -70,6 +70,8 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   Result<FileRecord> AppendUploadSegment(const std::string& project_id,
                                          const UploadSegmentRecord& seg, int64_t now) override;
   Result<std::vector<UploadSegmentRecord>> ListUploadSegments(const std::string& file_id) override;
+  Result<UploadSegmentRecord> GetUploadSegmentEndingAt(const std::string& file_id,
+                                                       uint64_t end) override;
   Status DeleteUploadSegments(const std::string& file_id) override;
   Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(
       const std::string& project_id, const std::string& key, const std::string& owner,

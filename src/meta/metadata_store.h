@@ -129,6 +129,11 @@ class MetadataStore {
   // Every segment of a file, visible or not, by offset. Empty if none (or no file).
   virtual Result<std::vector<UploadSegmentRecord>> ListUploadSegments(
       const std::string& file_id) = 0;
+  // The segment of a file that ends at byte `end` (offset + bytes == end): where an append at the
+  // session's size `end` continues the digest. One index seek, however many segments the file has.
+  // kNotFound if no segment ends there.
+  virtual Result<UploadSegmentRecord> GetUploadSegmentEndingAt(const std::string& file_id,
+                                                               uint64_t end) = 0;
   // Removes every segment row of a file (their blobs are the caller's). Idempotent. PurgeFile()
   // removes them too.
   virtual Status DeleteUploadSegments(const std::string& file_id) = 0;

@@ -16,6 +16,11 @@ constexpr SqlStatement kInsertUploadSegment{"insert upload segment",
 constexpr SqlStatement kListUploadSegments{"list upload segments",
     "SELECT file_id, offset_bytes, bytes, blob_key, sha256_state, created_at "
     "FROM upload_segments WHERE file_id = ?1 ORDER BY offset_bytes"};
+// The last segment starting before ?2: a seek on the primary key (file_id, offset_bytes).
+constexpr SqlStatement kLastUploadSegmentBefore{"get upload segment ending at",
+    "SELECT file_id, offset_bytes, bytes, blob_key, sha256_state, created_at "
+    "FROM upload_segments WHERE file_id = ?1 AND offset_bytes < ?2 "
+    "ORDER BY offset_bytes DESC LIMIT 1"};
 constexpr SqlStatement kDeleteUploadSegments{"delete upload segments",
     "DELETE FROM upload_segments WHERE file_id = ?1"};
 // clang-format on
@@ -92,6 +97,21 @@ Result<std::vector<UploadSegmentRecord>> SqliteMetadataStore::ListUploadSegments
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(sqlite::kListUploadSegments));
     stmt.Bind(1, file_id);
     return sqlite::ReadAllRows(stmt, sqlite::ReadSegmentRow);
+  });
+}
+
+Result<UploadSegmentRecord> SqliteMetadataStore::GetUploadSegmentEndingAt(
+    const std::string& file_id, uint64_t end) {
+  if (end == 0 || end > sqlite::kMaxStoredUnsigned) return NotFound("no segment ends there");
+  return Read([&](Connection& c) -> Result<UploadSegmentRecord> {
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(sqlite::kLastUploadSegmentBefore));
+    stmt.Bind(1, file_id);
+    stmt.Bind(2, static_cast<int64_t>(end));
+    FILESD_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return NotFound("no segment ends there");
+    UploadSegmentRecord s = sqlite::ReadSegmentRow(stmt);
+    if (s.offset + s.bytes != end) return NotFound("no segment ends there");
+    return s;
   });
 }
 

@@ -92,11 +92,12 @@ Result<std::unique_ptr<Sha256>> ResumeSha256(const std::string& state) {
 
 Result<std::string> StateAt(MetadataStore& meta, const std::string& file_id, uint64_t size) {
   if (size == 0) return std::string();
-  FILESD_ASSIGN_OR_RETURN(std::vector<UploadSegmentRecord> all, meta.ListUploadSegments(file_id));
-  for (const UploadSegmentRecord& s : all) {
-    if (s.offset + s.bytes == size) return s.sha256_state;
+  auto last = meta.GetUploadSegmentEndingAt(file_id, size);
+  if (!last.ok() && last.status().code() == StatusCode::kNotFound) {
+    return Internal("no segment of upload " + file_id + " ends at its recorded size");
   }
-  return Internal("no segment of upload " + file_id + " ends at its recorded size");
+  FILESD_RETURN_IF_ERROR(last.status());
+  return last->sha256_state;
 }
 
 bool MayHaveCommitted(const Status& s) {

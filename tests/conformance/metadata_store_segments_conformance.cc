@@ -77,6 +77,27 @@ SEGMENTS_TEST(AppendGrowsTheSessionListsByOffsetAndAdoptsTheIntent) {
   EXPECT_EQ(usage.bytes, 15u);
 }
 
+SEGMENTS_TEST(TheSegmentEndingAtASizeIsFoundOnlyThere) {
+  FileRecord session = NewFile(alpha().id, Id(1), kNow);
+  session.status = FileStatus::kUploading;
+  session.bytes = 0;
+  Create(session);
+  for (uint64_t offset : {0u, 10u, 15u}) {
+    const uint64_t bytes = offset == 10 ? 5 : 10;
+    META_ASSERT_OK(store().AppendUploadSegment(alpha().id, Segment(Id(1), offset, bytes, kNow),
+                                               kNow));
+  }
+  for (uint64_t end : {10u, 15u, 25u}) {
+    META_ASSIGN_OR_FAIL(UploadSegmentRecord s, store().GetUploadSegmentEndingAt(Id(1), end));
+    EXPECT_EQ(s.offset + s.bytes, end);
+    EXPECT_EQ(s.sha256_state, "s1:state-after-" + std::to_string(end));
+  }
+  for (uint64_t end : {0u, 5u, 12u, 26u}) {
+    EXPECT_EQ(store().GetUploadSegmentEndingAt(Id(1), end).status().code(), kNotFound) << end;
+  }
+  EXPECT_EQ(store().GetUploadSegmentEndingAt(Id(9), 10).status().code(), kNotFound);
+}
+
 SEGMENTS_TEST(DeleteIsIdempotentAndPurgeRemovesThem) {
   FileRecord session = NewFile(alpha().id, Id(1), kNow);
   session.status = FileStatus::kUploading;

@@ -273,6 +273,9 @@ class UnreachableStore final : public MetadataStore {
   Result<std::vector<UploadSegmentRecord>> ListUploadSegments(const std::string&) override {
     return Down();
   }
+  Result<UploadSegmentRecord> GetUploadSegmentEndingAt(const std::string&, uint64_t) override {
+    return Down();
+  }
   Status DeleteUploadSegments(const std::string&) override { return Down(); }
   Result<std::optional<IdempotencyRecord>> ClaimIdempotencyKey(const std::string&,
                                                                const std::string&,
