@@ -101,11 +101,6 @@ Result<std::vector<FileRecord>> FaultInjectingMetadataStore::ListStalePendingFil
       [&] { return base_->ListStalePendingFiles(created_before, limit); });
 }
 
-Result<std::vector<FileRecord>> FaultInjectingMetadataStore::ListProcessingFiles(size_t limit) {
-  return plan_->Run<Result<std::vector<FileRecord>>>(
-      [&] { return base_->ListProcessingFiles(limit); });
-}
-
 Status FaultInjectingMetadataStore::PurgeFile(const std::string& file_id) {
   return plan_->Run<Status>([&] { return base_->PurgeFile(file_id); });
 }

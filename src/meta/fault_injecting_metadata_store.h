@@ -61,7 +61,6 @@ class FaultInjectingMetadataStore final : public MetadataStore {
                                                      size_t limit) override;
   Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t created_before,
                                                         size_t limit) override;
-  Result<std::vector<FileRecord>> ListProcessingFiles(size_t limit) override;
   Status PurgeFile(const std::string& file_id) override;
   Status AddUploadPart(const std::string& project_id, const UploadPartRecord& part,
                        int64_t now) override;

@@ -92,9 +92,6 @@ class MetadataStore {
   // once no upload through their URL can still be running.
   virtual Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t created_before,
                                                                 size_t limit) = 0;
-  // Files in status `processing`, visible or not, least recently updated first, at most `limit`:
-  // at start-up, the analyses a previous process left unfinished.
-  virtual Result<std::vector<FileRecord>> ListProcessingFiles(size_t limit) = 0;
   // Removes the row for good, with its upload parts and segments. Idempotent.
   virtual Status PurgeFile(const std::string& file_id) = 0;
 

@@ -93,7 +93,6 @@ class SqliteMetadataStore final : public MetadataStore {
                                                         size_t limit) override;
   Result<std::vector<FileRecord>> ListPurgeableFiles(int64_t deleted_before, int64_t now,
                                                      size_t limit) override;
-  Result<std::vector<FileRecord>> ListProcessingFiles(size_t limit) override;
   Status PurgeFile(const std::string& file_id) override;
 
   Status AddUploadPart(const std::string& project_id, const UploadPartRecord& part,

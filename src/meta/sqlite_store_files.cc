@@ -74,10 +74,6 @@ constexpr SqlStatement kListPurgeable{"list purgeable files",
 constexpr SqlStatement kListStalePending{"list stale pending files",
     "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'pending' AND created_at <= ?1 "
     "ORDER BY created_at, id LIMIT ?2"};
-// Served by the partial index files_processing.
-constexpr SqlStatement kListProcessing{"list processing files",
-    "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE status = 'processing' "
-    "ORDER BY updated_at, id LIMIT ?1"};
 constexpr SqlStatement kPurgeFile{"purge file", "DELETE FROM files WHERE id = ?1"};
 constexpr SqlStatement kGrowUploadingFile{"grow upload session",
     "UPDATE files SET bytes = ?3, updated_at = ?4 "
@@ -357,14 +353,6 @@ Result<std::vector<FileRecord>> SqliteMetadataStore::ListStalePendingFiles(int64
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(sqlite::kListStalePending));
     stmt.Bind(1, created_before);
     stmt.Bind(2, sqlite::ClampToInt64(limit));
-    return sqlite::ReadFileRows(stmt);
-  });
-}
-
-Result<std::vector<FileRecord>> SqliteMetadataStore::ListProcessingFiles(size_t limit) {
-  return Read([&](Connection& c) -> Result<std::vector<FileRecord>> {
-    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(sqlite::kListProcessing));
-    stmt.Bind(1, sqlite::ClampToInt64(limit));
     return sqlite::ReadFileRows(stmt);
   });
 }

@@ -690,27 +690,6 @@ TEST_P(MetadataStoreConformanceTest, StalePendingFilesAreListedOldestFirstAndOnl
 
 // ---- projects and keys ----
 
-TEST_P(MetadataStoreConformanceTest, ProcessingFilesAreListedLeastRecentlyUpdatedFirst) {
-  FileRecord newer = NewFile(alpha().id, Id(1), 100);
-  newer.status = FileStatus::kProcessing;
-  newer.updated_at = 300;
-  FileRecord older = NewFile(beta().id, Id(2), 100);
-  older.status = FileStatus::kProcessing;
-  older.updated_at = 200;
-  FileRecord done = NewFile(alpha().id, Id(3), 100);
-  done.status = FileStatus::kProcessed;
-  Create(newer);
-  Create(older);
-  Create(done);
-  META_ASSIGN_OR_FAIL(std::vector<FileRecord> all, store().ListProcessingFiles(10));
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].id, Id(2));  // every project's
-  EXPECT_EQ(all[1].id, Id(1));
-  META_ASSIGN_OR_FAIL(std::vector<FileRecord> one, store().ListProcessingFiles(1));
-  ASSERT_EQ(one.size(), 1u);
-  EXPECT_EQ(one[0].id, Id(2));
-}
-
 TEST_P(MetadataStoreConformanceTest, EnsureProjectIsIdempotentAndProjectsAreFound) {
   META_ASSIGN_OR_FAIL(Project again, store().EnsureProject("alpha", kNow + 100));
   EXPECT_EQ(again.id, alpha().id);

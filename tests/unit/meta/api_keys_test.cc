@@ -257,7 +257,6 @@ class UnreachableStore final : public MetadataStore {
     return Down();
   }
   Result<std::vector<FileRecord>> ListStalePendingFiles(int64_t, size_t) override { return Down(); }
-  Result<std::vector<FileRecord>> ListProcessingFiles(size_t) override { return Down(); }
   Status PurgeFile(const std::string&) override { return Down(); }
   Status AddUploadPart(const std::string&, const UploadPartRecord&, int64_t) override {
     return Down();
