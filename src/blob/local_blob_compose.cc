@@ -23,6 +23,9 @@ using local_blob_internal::SyncAndClose;
 
 namespace {
 
+// Bytes per copy_file_range call: large, so that a big source costs few calls.
+constexpr uint64_t kCopyChunkBytes = 8u << 20;
+
 // The temp file being composed: removed on destruction unless Publish() succeeded.
 class ComposeTarget {
  public:
@@ -44,7 +47,7 @@ class ComposeTarget {
     uint64_t copied = 0;
     while (copied < len) {
       const size_t want = static_cast<size_t>(
-          std::min<uint64_t>(len - copied, LocalBlobStore::kWritebackWindowBytes));
+          std::min<uint64_t>(len - copied, kCopyChunkBytes));
       loff_t in_off = static_cast<loff_t>(copied);
       loff_t out_off = static_cast<loff_t>(size_);
       ssize_t n = use_kernel_copy_ ? ::copy_file_range(in, &in_off, fd_, &out_off, want, 0) : -1;

@@ -62,8 +62,9 @@ Status ErrnoToStatus(std::string_view step, int err);
 // between the files (EXDEV, ENOSYS, EOPNOTSUPP, EINVAL) it falls back to pread/write.
 class LocalBlobStore : public BlobStore, public ComposableBlobs {
  public:
-  // Bytes between two writeback kicks of a writer.
-  static constexpr uint64_t kWritebackWindowBytes = 8u << 20;
+  // Bytes between two writeback kicks of a writer: small enough that the fdatasync of a 5 MiB
+  // session append (one segment blob) has little left to wait for.
+  static constexpr uint64_t kWritebackWindowBytes = 1u << 20;
 
   // Creates `root_dir`, `root_dir/blobs` and `root_dir/tmp` as needed (mode 0700) and checks that
   // they are directories. Errors: kUnavailable/kInternal as above.

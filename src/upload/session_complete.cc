@@ -8,14 +8,16 @@
 //      in-kernel concatenation, or a copy). Only when the parts' chain is broken (parallel or
 //      reordered uploads), or an md5 is given, the composed content is read once, for both digests.
 //   4. One conditional UpdateFile (still uploading, same size, no content blob) adopts the blob and
-//      records the digest; the staged segments/parts are then discarded best-effort, and the file
-//      is analysed.
+//      records the digest; the staged segments/parts are then discarded best-effort while the
+//      file is analysed.
 // A failure before 4 removes the composed blob and its intent: the session stays open, unchanged.
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "analysis/file_analyzer.h"
 #include "base/crypto.h"
@@ -248,8 +250,16 @@ Result<FileRecord> Sessions::Complete(const CompleteSession& req) const {
   // Adopted, or possibly adopted (a lost reply): then the intent or the row keeps the blob.
   if (adopted.ok() || MayHaveCommitted(adopted)) content.Adopted();
   FILESD_RETURN_IF_ERROR(adopted);
-  DiscardStaged(deps_, f.id);
+  // The staged pieces are garbage now. Removing them (one unlink each, a few ms apiece on ext4)
+  // runs beside the analysis, which mostly waits for its worker process, not after it.
+  std::thread discard;
+  try {
+    discard = std::thread([deps = deps_, id = f.id] { DiscardStaged(deps, id); });
+  } catch (const std::system_error&) {
+    DiscardStaged(deps_, f.id);  // no thread to spare: one after the other
+  }
   auto analyzed = deps_.analyzer->Analyze(updated);
+  if (discard.joinable()) discard.join();
   if (!analyzed.ok()) {
     spdlog::warn("uploads: analysis of {} failed: {}", f.id, analyzed.status().ToString());
     return updated;

@@ -1,24 +1,15 @@
 #include "api/parse/base64_chunk_reader.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
+
+#include "api/parse/base64_symbols.h"
 
 namespace filesd {
 namespace {
 
 constexpr size_t kMaxKeyBytes = 256;
 constexpr size_t kMaxSkipDepth = 32;
-
-// Base64 symbol values; -1 for anything else.
-constexpr std::array<int8_t, 256> MakeTable() {
-  std::array<int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
-  return t;
-}
-constexpr std::array<int8_t, 256> kSymbol = MakeTable();
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsScalarChar(char c) {
@@ -84,7 +75,7 @@ Status Base64ChunkReader::DecodeSymbol(char c) {
     ++padding_count_;
     return Status::Ok();
   }
-  const int8_t v = kSymbol[static_cast<unsigned char>(c)];
+  const int v = Base64SymbolValue(c);
   if (v < 0) return Malformed("data is not valid Base64");
   if (data_padding_) return Malformed("data is not valid Base64 (data after padding)");
   quantum_ = (quantum_ << 6) | static_cast<uint32_t>(v);
@@ -211,26 +202,16 @@ Status Base64ChunkReader::Feed(std::string_view piece) {
         break;
       case State::kInData: {
         // Fast path: a run of plain Base64 symbols, decoded straight into the output (as many
-        // whole quanta as the input and the size limit allow; the slow path reports the limit).
+        // whole quanta as the input and the size limit allow; the slow path reports the limit),
+        // by vector instructions where the CPU has them (base64_symbols.h).
         if (quantum_len_ == 0 && !data_padding_) {
           const size_t quanta = std::min<size_t>(static_cast<size_t>(end - p) / 4,
                                                  (max_decoded_bytes_ - decoded_size()) / 3);
           const size_t old_size = out_.data.size();
           out_.data.resize(old_size + quanta * 3);
-          char* w = out_.data.data() + old_size;
-          size_t done = 0;
-          for (; done < quanta; ++done, p += 4, w += 3) {
-            const int8_t a = kSymbol[static_cast<unsigned char>(p[0])];
-            const int8_t b = kSymbol[static_cast<unsigned char>(p[1])];
-            const int8_t d = kSymbol[static_cast<unsigned char>(p[2])];
-            const int8_t e = kSymbol[static_cast<unsigned char>(p[3])];
-            if ((a | b | d | e) < 0) break;
-            const uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(d) << 6) |
-                               uint32_t(e);
-            w[0] = static_cast<char>(v >> 16);
-            w[1] = static_cast<char>(v >> 8);
-            w[2] = static_cast<char>(v);
-          }
+          const size_t done = DecodeBase64Groups(std::string_view(p, static_cast<size_t>(end - p)),
+                                                 quanta, out_.data.data() + old_size);
+          p += done * 4;
           out_.data.resize(old_size + done * 3);
         }
         if (p == end) return Status::Ok();
