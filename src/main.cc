@@ -136,7 +136,11 @@ int RunServe(ServeConfig config) {
   auto worker_path = WorkerPath(config);
   if (!worker_path.ok()) return Fail(worker_path.status());
 
-  Authenticator auth(**meta, clock);
+  // Keys seen recently authenticate without a store read; every revocation through the store
+  // (this process or `filesd keys revoke`) bumps the revision the cache watches (meta/auth_cache.h).
+  AuthCache auth_cache(clock, &(*meta)->auth_revision(),
+                       AuthCacheOptions{.ttl_seconds = config.auth_cache_ttl_seconds});
+  Authenticator auth(**meta, clock, &auth_cache);
   Metrics metrics;
   IsolatedAnalyzer analyzer(
       **blobs, **meta, clock, &metrics,

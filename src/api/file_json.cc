@@ -1,6 +1,7 @@
 #include "api/file_json.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 
 namespace filesd {
 namespace {
@@ -26,7 +27,146 @@ boost::json::object ObjectHead(const FileRecord& f, std::string_view object) {
   return o;
 }
 
+// ---- text rendering, as boost::json::serialize() writes it ----
+
+// A JSON string as Boost.JSON escapes it: '"', '\\' and control characters (\b \t \n \f \r by
+// name, the others as \u00xx in lowercase hex); every other byte as is.
+void AppendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\t': out.push_back('t'); break;
+      case '\n': out.push_back('n'); break;
+      case '\f': out.push_back('f'); break;
+      case '\r': out.push_back('r'); break;
+      default:
+        out.append("u00", 3);
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+template <typename Int>
+void AppendInt(std::string& out, Int v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void AppendStringOrNull(std::string& out, const std::optional<std::string>& s) {
+  if (s) {
+    AppendString(out, *s);
+  } else {
+    out.append("null", 4);
+  }
+}
+
+void AppendIntOrNull(std::string& out, const std::optional<int64_t>& v) {
+  if (v) {
+    AppendInt(out, *v);
+  } else {
+    out.append("null", 4);
+  }
+}
+
+// `"key":` (keys are literals that need no escaping).
+void AppendKey(std::string& out, std::string_view key) {
+  out.push_back('"');
+  out.append(key);
+  out.append("\":", 2);
+}
+
+// The stored metadata re-serialized as FileObject() does (parsed, then written compactly), or null
+// when absent or not JSON. Parsing uses a stack buffer first, so a small object costs no allocation.
+void AppendMetadata(std::string& out, const std::optional<std::string>& text) {
+  if (!text) {
+    out.append("null", 4);
+    return;
+  }
+  unsigned char buffer[4096];
+  boost::json::monotonic_resource resource(buffer, sizeof buffer);
+  boost::system::error_code ec;
+  boost::json::value value = boost::json::parse(*text, ec, &resource);
+  if (ec) {
+    out.append("null", 4);
+    return;
+  }
+  boost::json::serializer serializer;
+  serializer.reset(&value);
+  char chunk[4096];
+  while (!serializer.done()) out.append(serializer.read(chunk));
+}
+
 }  // namespace
+
+void AppendFileJson(std::string& out, const FileRecord& f) {
+  AppendKey(out.append("{", 1), "id");
+  AppendString(out, f.id);
+  out.append(",\"object\":\"file\",\"bytes\":");
+  AppendInt(out, f.bytes);
+  AppendKey(out.append(",", 1), "created_at");
+  AppendInt(out, f.created_at);
+  AppendKey(out.append(",", 1), "updated_at");
+  AppendInt(out, f.updated_at);
+  AppendKey(out.append(",", 1), "expires_at");
+  AppendIntOrNull(out, f.expires_at);
+  AppendKey(out.append(",", 1), "filename");
+  AppendString(out, f.filename);
+  AppendKey(out.append(",", 1), "purpose");
+  AppendString(out, f.purpose);
+  AppendKey(out.append(",", 1), "status");
+  AppendString(out, FileStatusName(f.status));
+  AppendKey(out.append(",", 1), "status_details");
+  AppendStringOrNull(out, f.status_details);
+  AppendKey(out.append(",", 1), "mime_type");
+  AppendString(out, f.mime_type);
+  AppendKey(out.append(",", 1), "sha256");
+  AppendStringOrNull(out, f.sha256);
+  AppendKey(out.append(",", 1), "file_id");
+  AppendString(out, f.id);
+  AppendKey(out.append(",", 1), "size");
+  AppendInt(out, f.bytes);
+  AppendKey(out.append(",", 1), "processed_at");
+  AppendIntOrNull(out, f.processed_at);
+  AppendKey(out.append(",", 1), "metadata");
+  AppendMetadata(out, f.metadata_json);
+  AppendKey(out.append(",", 1), "processing_summary");
+  AppendStringOrNull(out, f.processing_summary);
+  out.push_back('}');
+}
+
+void AppendFileListJson(std::string& out, const FileList& list) {
+  out.append("{\"object\":\"list\",\"data\":[");
+  for (size_t i = 0; i < list.files.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendFileJson(out, list.files[i]);
+  }
+  out.append("],\"total\":");
+  AppendInt(out, list.total);
+  out.append(list.has_more ? ",\"has_more\":true" : ",\"has_more\":false");
+  AppendKey(out.append(",", 1), "first_id");
+  if (list.files.empty()) {
+    out.append("null,\"last_id\":null}");
+    return;
+  }
+  AppendString(out, list.files.front().id);
+  AppendKey(out.append(",", 1), "last_id");
+  AppendString(out, list.files.back().id);
+  out.push_back('}');
+}
 
 boost::json::object FileObject(const FileRecord& f) {
   boost::json::object o = ObjectHead(f, "file");
