@@ -97,6 +97,7 @@ ServerOptions ServerOptionsFor(const ServeConfig& config) {
   o.port = config.port;
   o.io_threads = config.io_threads;
   o.dispatch_threads = config.dispatch_threads;
+  o.inline_short_requests = config.inline_short_requests;
   o.pool_threads = config.pool_threads;
   o.max_header_bytes = config.max_header_bytes;
   o.read_timeout = std::chrono::seconds(config.read_timeout_seconds);

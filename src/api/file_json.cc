@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "base/json_string.h"
+
 namespace filesd {
 namespace {
 
@@ -29,35 +31,7 @@ boost::json::object ObjectHead(const FileRecord& f, std::string_view object) {
 
 // ---- text rendering, as boost::json::serialize() writes it ----
 
-// A JSON string as Boost.JSON escapes it: '"', '\\' and control characters (\b \t \n \f \r by
-// name, the others as \u00xx in lowercase hex); every other byte as is.
-void AppendString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    out.push_back('\\');
-    switch (c) {
-      case '"': out.push_back('"'); break;
-      case '\\': out.push_back('\\'); break;
-      case '\b': out.push_back('b'); break;
-      case '\t': out.push_back('t'); break;
-      case '\n': out.push_back('n'); break;
-      case '\f': out.push_back('f'); break;
-      case '\r': out.push_back('r'); break;
-      default:
-        out.append("u00", 3);
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xf]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
-}
+void AppendString(std::string& out, std::string_view s) { AppendJsonString(out, s); }
 
 template <typename Int>
 void AppendInt(std::string& out, Int v) {

@@ -122,6 +122,9 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "auth-cache-ttl", &serve.auth_cache_ttl_seconds,
        "Seconds an authenticated API key is remembered without a database read (0: never); "
        "revocations by `filesd keys revoke` apply at once regardless");
+  Flag(serve_cmd, "inline-short-requests", &serve.inline_short_requests,
+       "Decide short requests (GET /v1/files/{id}, health, metrics, header-only refusals) on the "
+       "I/O thread instead of the dispatch pool");
   Flag(serve_cmd, "dispatch-threads", &serve.dispatch_threads,
        "Threads deciding requests from their header and reading response bodies (short work)");
   Flag(serve_cmd, "pool-threads", &serve.pool_threads,
