@@ -97,6 +97,7 @@ ServerOptions ServerOptionsFor(const ServeConfig& config) {
   o.port = config.port;
   o.io_threads = config.io_threads;
   o.dispatch_threads = config.dispatch_threads;
+  o.inline_short_requests = config.inline_short_requests;
   o.pool_threads = config.pool_threads;
   o.max_header_bytes = config.max_header_bytes;
   o.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
@@ -136,7 +137,11 @@ int RunServe(ServeConfig config) {
   auto worker_path = WorkerPath(config);
   if (!worker_path.ok()) return Fail(worker_path.status());
 
-  Authenticator auth(**meta, clock);
+  // Keys seen recently authenticate without a store read; every revocation through the store
+  // (this process or `filesd keys revoke`) bumps the revision the cache watches (meta/auth_cache.h).
+  AuthCache auth_cache(clock, &(*meta)->auth_revision(),
+                       AuthCacheOptions{.ttl_seconds = config.auth_cache_ttl_seconds});
+  Authenticator auth(**meta, clock, &auth_cache);
   Metrics metrics;
   IsolatedAnalyzer analyzer(
       **blobs, **meta, clock, &metrics,

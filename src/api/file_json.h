@@ -1,4 +1,10 @@
 // JSON renderings of files: the file object of API.md section 2 and the list envelope.
+//
+// Two forms: Boost.JSON objects (FileObject, UploadObject, FileListObject), to embed or edit, and
+// the same objects written straight to text (AppendFileJson, AppendFileListJson) for the hot GET
+// routes: no document is built, each string is escaped once into the output. The text is byte for
+// byte what boost::json::serialize() makes of the object form (tests/unit/api/file_json_test.cc
+// holds the two together).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -23,5 +29,11 @@ boost::json::object UploadObject(const FileRecord& session, int64_t now);
 
 // {"object":"list","data":[...],"total","has_more","first_id","last_id"}.
 boost::json::object FileListObject(const FileList& list);
+
+// Appends serialize(FileObject(file)) to `out`.
+void AppendFileJson(std::string& out, const FileRecord& file);
+
+// Appends serialize(FileListObject(list)) to `out`.
+void AppendFileListJson(std::string& out, const FileList& list);
 
 }  // namespace filesd

@@ -17,6 +17,11 @@ namespace {
 
 Dispatch Fail(const RequestContext& ctx, const Status& s) { return Answer(ctx.Error(s)); }
 
+// Room reserved for a rendered file object and for the list envelope around the objects: enough
+// for a typical file with its metadata, so the text rarely grows (and copies) while written.
+constexpr size_t kFileJsonBytes = 1024;
+constexpr size_t kListEnvelopeBytes = 256;
+
 // Parses a non-negative decimal integer query value.
 std::optional<uint64_t> ParseUint(const std::string& s) {
   uint64_t v = 0;
@@ -111,13 +116,19 @@ Dispatch ListFiles(RequestContext& ctx) {
     }
     return Fail(ctx, list.status());
   }
-  return Answer(JsonResponse(FileListObject(*list)));
+  std::string json;
+  json.reserve(kListEnvelopeBytes + kFileJsonBytes * list->files.size());
+  AppendFileListJson(json, *list);
+  return Answer(JsonTextResponse(std::move(json)));
 }
 
 Dispatch RetrieveFile(RequestContext& ctx) {
   auto f = LoadFile(ctx);
   if (!f.ok()) return Fail(ctx, f.status());
-  return Answer(JsonResponse(FileObject(*f)));
+  std::string json;
+  json.reserve(kFileJsonBytes);
+  AppendFileJson(json, *f);
+  return Answer(JsonTextResponse(std::move(json)));
 }
 
 Dispatch DeleteFile(RequestContext& ctx) {

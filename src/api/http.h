@@ -2,7 +2,8 @@
 //
 // net/ owns sockets, timeouts and buffers; api/ decides what a request means. A request goes:
 //   1. net/ reads the header only and calls Api::Begin() on the dispatch pool: a few threads for
-//      short work (store reads and small writes), never for waiting on anything slow.
+//      short work (store reads and small writes), never for waiting on anything slow; or, for the
+//      routes Api::Match() marks inline_ok (bounded reads), on the I/O thread itself.
 //   2. Begin() authenticates, routes and checks limits from the header alone, and answers either a
 //      complete Response (an error, or a request without body), or a BodyConsumer to stream into.
 //   3. net/ feeds the body to the consumer (on the body pool, one call at a time, in order) and

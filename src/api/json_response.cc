@@ -12,6 +12,11 @@ Response StoredJsonResponse(unsigned status, std::string body) {
   return r;
 }
 
+Response JsonTextResponse(std::string json) {
+  json.push_back('\n');
+  return StoredJsonResponse(200, std::move(json));
+}
+
 Response JsonResponse(http::status status, const boost::json::object& body) {
   std::string text = boost::json::serialize(body);
   text.push_back('\n');

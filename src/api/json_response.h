@@ -19,6 +19,10 @@ inline Response JsonResponse(const boost::json::object& body) {
   return JsonResponse(http::status::ok, body);
 }
 
+// 200 OK with `json`, the compact text of one object rendered by the caller (e.g. file_json.h's
+// Append* functions, which write what serialize() would); the final newline is added here.
+Response JsonTextResponse(std::string json);
+
 // A JSON answer whose bytes were rendered by JsonResponse() earlier and stored (an Idempotency-Key
 // replay): the same header, the same bytes.
 Response StoredJsonResponse(unsigned status, std::string body);

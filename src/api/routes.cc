@@ -131,16 +131,18 @@ bool Answers(const Route& route, http::verb method) {
   return route.method == method || (method == http::verb::head && route.method == http::verb::get);
 }
 
-// Finds the route for (method, segments). `path_matched` tells a 405 from a 404.
-const Route* FindRoute(http::verb method, const std::vector<std::string>& segments,
-                       std::vector<std::string>* params, bool* path_matched) {
+// Finds the route for (method, segments): its index in kRoutes, or -1. `path_matched` tells a 405
+// from a 404.
+int FindRoute(http::verb method, const std::vector<std::string>& segments,
+              std::vector<std::string>* params, bool* path_matched) {
   *path_matched = false;
-  for (const Route& r : kRoutes) {
+  for (size_t i = 0; i < kRoutes.size(); ++i) {
+    const Route& r = kRoutes[i];
     if (!MatchPattern(r.pattern, segments, params)) continue;
     *path_matched = true;
-    if (Answers(r, method)) return &r;
+    if (Answers(r, method)) return static_cast<int>(i);
   }
-  return nullptr;
+  return -1;
 }
 
 // "GET, HEAD, DELETE, OPTIONS": what the routes whose pattern matches `segments` answer, in table
@@ -173,6 +175,14 @@ bool RunsWhileDraining(const Route* route) {
          (route->handler == handlers::Healthz || route->handler == handlers::Readyz);
 }
 
+// Routes whose Begin() is short and bounded (MatchedRequest::inline_ok): a file's record by its
+// primary key, and the in-memory health and metrics answers. Listing and usage are not: their
+// count or sum grows with the project's files. Readyz probes the stores (disk), so it is not either.
+bool RunsInline(const Route& route) {
+  return route.handler == handlers::RetrieveFile || route.handler == handlers::Healthz ||
+         route.handler == handlers::MetricsText;
+}
+
 // The answer to a request that arrives while the server drains: retry shortly, elsewhere or after
 // the restart, on a new connection.
 Response ShuttingDownResponse(ErrorEnvelope envelope) {
@@ -186,34 +196,49 @@ Response ShuttingDownResponse(ErrorEnvelope envelope) {
 
 }  // namespace
 
-Dispatch Api::Begin(const RequestHead& head) {
+MatchedRequest Api::Match(const RequestHead& head) const {
+  MatchedRequest m;
+  auto target = ParseTarget(head.header.target());
+  if (!target) {
+    m.inline_ok = true;  // answered from the header alone
+    return m;
+  }
+  m.well_formed = true;
+  m.route = FindRoute(head.header.method(), target->segments, &m.params, &m.path_matched);
+  m.segments = std::move(target->segments);
+  m.query = std::move(target->query);
+  // Without a route (404, 405, preflight) or while draining, Begin() answers from the header.
+  m.inline_ok = m.route < 0 || head.draining || RunsInline(kRoutes[m.route]);
+  return m;
+}
+
+Dispatch Api::Begin(const RequestHead& head, MatchedRequest matched) {
   Dispatch d;
   d.route = "unmatched";
-  auto target = ParseTarget(head.header.target());
   RequestContext ctx{head, services_};
-  if (!target) {
+  if (!matched.well_formed) {
     d.response = ctx.Error(InvalidArgument("malformed request target"));
     return d;
   }
-  bool path_matched = false;
-  const Route* route = FindRoute(head.header.method(), target->segments, &ctx.params, &path_matched);
+  const Route* route = matched.route >= 0 ? &kRoutes[matched.route] : nullptr;
+  ctx.params = std::move(matched.params);
   if (head.draining && !RunsWhileDraining(route)) {
     if (route != nullptr) d.route = std::string(route->name);
     d.response = ShuttingDownResponse(route != nullptr ? route->envelope : ErrorEnvelope::kOpenAi);
     return d;
   }
-  if (head.header.method() == http::verb::options && path_matched) {
+  if (head.header.method() == http::verb::options && matched.path_matched) {
     // CORS preflight (api/cors.h): no key needed; answers the methods of the route's path.
     d.route = "cors.preflight";
-    const std::string allowed = AllowedMethods(target->segments);
+    const std::string allowed = AllowedMethods(matched.segments);
     d.response = CorsPreflight(services_.options, head.header, allowed);
     d.response->header.set(http::field::allow, allowed);
     return d;
   }
   if (route == nullptr) {
-    if (path_matched) {
+    if (matched.path_matched) {
       d.route = "method_not_allowed";
-      const std::string allowed = AllowedMethods(target->segments);
+      const std::string allowed = AllowedMethods(matched.segments);
       Response r = ctx.Error(Status(StatusCode::kInvalidArgument,
                                     "method not allowed on this path; it accepts " + allowed,
                                     "method_not_allowed"));
@@ -227,7 +252,7 @@ Dispatch Api::Begin(const RequestHead& head) {
   }
   d.route = std::string(route->name);
   ctx.envelope = route->envelope;
-  ctx.query = std::move(target->query);
+  ctx.query = std::move(matched.query);
   ctx.now = services_.clock->NowSeconds();
 
   if (route->needs_auth) {

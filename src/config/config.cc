@@ -119,6 +119,12 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
   Flag(serve_cmd, "pending-grace", &serve.pending_grace_seconds,
        "Seconds after which a file whose pre-signed upload never came is removed");
   Flag(serve_cmd, "io-threads", &serve.io_threads, "Threads doing network I/O");
+  Flag(serve_cmd, "auth-cache-ttl", &serve.auth_cache_ttl_seconds,
+       "Seconds an authenticated API key is remembered without a database read (0: never); "
+       "revocations by `filesd keys revoke` apply at once regardless");
+  Flag(serve_cmd, "inline-short-requests", &serve.inline_short_requests,
+       "Decide short requests (GET /v1/files/{id}, health, metrics, header-only refusals) on the "
+       "I/O thread instead of the dispatch pool");
   Flag(serve_cmd, "dispatch-threads", &serve.dispatch_threads,
        "Threads deciding requests from their header and reading response bodies (short work)");
   Flag(serve_cmd, "pool-threads", &serve.pool_threads,
@@ -264,6 +270,9 @@ std::vector<std::string> Validate(ServeConfig& c) {
   if (c.session_ttl_seconds < 1) problems.push_back("--session-ttl must be at least 1");
   if (c.orphan_grace_seconds < 0) problems.push_back("--orphan-grace must be >= 0");
   if (c.pending_grace_seconds < 0) problems.push_back("--pending-grace must be >= 0");
+  if (c.auth_cache_ttl_seconds < 0 || c.auth_cache_ttl_seconds > 3600) {
+    problems.push_back("--auth-cache-ttl must be from 0 to 3600 seconds");
+  }
   if (c.io_threads < 1 || c.io_threads > 64) problems.push_back("--io-threads must be 1..64");
   if (!(c.process_timeout_seconds > 0)) problems.push_back("--process-timeout must be positive");
   if (c.process_memory_bytes < (64u << 20)) problems.push_back("--process-memory-bytes must be at least 64 MiB");

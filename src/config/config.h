@@ -28,6 +28,12 @@ struct ServeConfig {
   int64_t pending_grace_seconds = 24 * 3600;
   unsigned io_threads = 2;
   unsigned dispatch_threads = 2;
+  // Seconds an authenticated API key is remembered (meta/auth_cache.h); 0 = no cache. Revocations
+  // through filesd (`keys revoke`) apply at once regardless; this bounds only changes made behind
+  // filesd's back.
+  int64_t auth_cache_ttl_seconds = 2;
+  // Decide short bounded requests on the I/O thread (ServerOptions::inline_short_requests).
+  bool inline_short_requests = true;
   unsigned pool_threads = 8;
   bool access_log = true;
   // Limits of one file analysis (API.md section 6), each refused with a clear message on the file.

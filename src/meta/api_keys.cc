@@ -80,8 +80,10 @@ Result<ParsedKey> ParseApiKey(std::string_view token) {
   return ParsedKey{std::string(key_id), std::string(secret)};
 }
 
-Result<ApiKeyRecord> FindKeyByToken(MetadataStore& store, std::string_view token) {
-  FILESD_ASSIGN_OR_RETURN(ParsedKey parsed, ParseApiKey(token));
+namespace {
+
+// FindKeyByToken() for a token already parsed.
+Result<ApiKeyRecord> FindKeyByParsed(MetadataStore& store, const ParsedKey& parsed) {
   // An unknown key_id answers sooner than a wrong secret; that reveals only whether a public id
   // exists, never anything about a secret.
   Result<ApiKeyRecord> record = store.GetApiKey(parsed.key_id);
@@ -95,11 +97,36 @@ Result<ApiKeyRecord> FindKeyByToken(MetadataStore& store, std::string_view token
   return record;
 }
 
+}  // namespace
+
+Result<ApiKeyRecord> FindKeyByToken(MetadataStore& store, std::string_view token) {
+  FILESD_ASSIGN_OR_RETURN(ParsedKey parsed, ParseApiKey(token));
+  return FindKeyByParsed(store, parsed);
+}
+
 Result<AuthContext> Authenticator::Authenticate(std::string_view token) const {
-  FILESD_ASSIGN_OR_RETURN(ApiKeyRecord record, FindKeyByToken(store_, token));
+  FILESD_ASSIGN_OR_RETURN(ParsedKey parsed, ParseApiKey(token));
+  AuthCache::Ticket ticket;
+  if (cache_ != nullptr) {
+    if (std::optional<AuthCache::Key> hit = cache_->Find(parsed.key_id, &ticket)) {
+      // The same checks as below, on the cached copy of the (unrevoked) record.
+      if (!ConstantTimeEquals(HashApiKeySecret(parsed.secret), hit->secret_hash)) {
+        return InvalidApiKeyStatus();
+      }
+      if (hit->expires_at.has_value() && *hit->expires_at <= clock_.NowSeconds()) {
+        return InvalidApiKeyStatus();
+      }
+      return AuthContext{std::move(hit->project_id), std::move(parsed.key_id)};
+    }
+  }
+  FILESD_ASSIGN_OR_RETURN(ApiKeyRecord record, FindKeyByParsed(store_, parsed));
   const int64_t now = clock_.NowSeconds();
   if (record.revoked_at.has_value()) return InvalidApiKeyStatus();
   if (record.expires_at.has_value() && *record.expires_at <= now) return InvalidApiKeyStatus();
+  if (cache_ != nullptr) {
+    cache_->Insert(ticket, record.key_id,
+                   AuthCache::Key{record.secret_hash, record.project_id, record.expires_at});
+  }
   return AuthContext{std::move(record.project_id), std::move(record.key_id)};
 }
 

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "meta/auth_cache.h"
 #include "meta/metadata_store.h"
 
 namespace filesd {
@@ -69,11 +70,13 @@ struct AuthContext {
   std::string key_id;
 };
 
-// Checks bearer tokens against the keys in a MetadataStore. Thread-safe (it only reads); holds
-// references, so the store and clock must outlive it.
+// Checks bearer tokens against the keys in a MetadataStore, through an optional AuthCache
+// (meta/auth_cache.h: a key seen recently needs no store read; revocations still apply at once).
+// Thread-safe; holds references, so the store, clock and cache must outlive it.
 class Authenticator {
  public:
-  Authenticator(MetadataStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  Authenticator(MetadataStore& store, const Clock& clock, AuthCache* cache = nullptr)
+      : store_(store), clock_(clock), cache_(cache) {}
 
   // The project and key of a valid token: well formed, key_id known, secret matching (compared in
   // constant time), not revoked, and not expired (expires_at > now). Otherwise
@@ -84,6 +87,7 @@ class Authenticator {
  private:
   MetadataStore& store_;
   const Clock& clock_;
+  AuthCache* const cache_;
 };
 
 // Creates a key for the project named `project_name` (creating the project if needed) and returns

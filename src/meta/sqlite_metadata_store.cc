@@ -53,11 +53,13 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std
     FILESD_RETURN_IF_ERROR(
         sqlite::ApplySqliteMigrations(lease->db(), SqliteMigrations(), SystemClock().NowSeconds()));
   }
-  return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(pool)));
+  return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(
+      std::move(pool), AuthRevisionFile::PathForDatabase(db_path)));
 }
 
-SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<ConnectionPool> pool)
-    : pool_(std::move(pool)) {}
+SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<ConnectionPool> pool,
+                                         std::string auth_revision_path)
+    : pool_(std::move(pool)), auth_revision_(std::move(auth_revision_path)) {}
 
 SqliteMetadataStore::~SqliteMetadataStore() = default;
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "meta/auth_revision.h"
 #include "meta/metadata_store.h"
 #include "meta/records.h"
 
@@ -69,7 +70,12 @@ class SqliteMetadataStore final : public MetadataStore {
   Status InsertApiKey(const ApiKeyRecord& key) override;
   Result<ApiKeyRecord> GetApiKey(const std::string& key_id) override;
   Result<std::vector<ApiKeyRecord>> ListApiKeys() override;
+  // Bumps the auth revision (meta/auth_revision.h) once the revocation is committed, so that
+  // authentication caches on this database refuse the key at once. A failed bump is not an error
+  // of the revocation (it is done); caches then see it within their TTL.
   Status RevokeApiKey(const std::string& key_id, int64_t now) override;
+  // The auth revision file this store bumps.
+  const AuthRevisionFile& auth_revision() const { return auth_revision_; }
   Result<uint64_t> CountApiKeys(const std::string& project_id) override;
 
   Status RecordBlobIntent(const std::string& blob_key, int64_t now) override;
@@ -138,11 +144,16 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<Usage> GetUsage(const std::string& project_id, int64_t now) override;
   Status CheckReady() override;
 
+  // For tests: the EXPLAIN QUERY PLAN lines (the `detail` column) of the one statement ListFiles
+  // runs for `query`.
+  Result<std::vector<std::string>> ListFilesPlanForTesting(const ListFilesQuery& query);
+
   // For tests: the value of `PRAGMA <name>` as seen by a pooled connection (e.g. "synchronous").
   Result<std::string> PragmaForTesting(std::string_view name);
 
  private:
-  explicit SqliteMetadataStore(std::unique_ptr<sqlite::ConnectionPool> pool);
+  SqliteMetadataStore(std::unique_ptr<sqlite::ConnectionPool> pool,
+                      std::string auth_revision_path);
 
   // Runs `fn(Connection&)` on a pooled connection, in a write transaction or a read transaction.
   // Defined in sqlite_transaction.h (the transaction runner), for the table-family files.
@@ -154,6 +165,8 @@ class SqliteMetadataStore final : public MetadataStore {
   auto ReadSnapshot(Fn&& fn);
 
   std::unique_ptr<sqlite::ConnectionPool> pool_;
+  // Bumped after every committed revocation (meta/auth_revision.h).
+  const AuthRevisionFile auth_revision_;
   // Held for the whole of every write transaction in this process (see the file comment).
   std::mutex write_mu_;
 };

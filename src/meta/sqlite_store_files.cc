@@ -43,17 +43,21 @@ constexpr SqlStatement kGetVisibleState{"get upload session",
     "WHERE id = ?1 AND project_id = ?2 AND " FILESD_VISIBLE_AT("?3")};
 constexpr SqlStatement kCountFiles{"count files",
     "SELECT count(*) FROM files WHERE " FILESD_LIST_WHERE};
+// A page of the listing and, as a last column, the total: one statement, whose uncorrelated
+// count subquery SQLite runs once. Both walk the files_live_by_project index (the count from the
+// index alone, the page in index order, so no sort); only the page's rows touch the table.
+#define FILESD_LIST_PAGE \
+  "SELECT " FILESD_FILE_COLUMNS ", (SELECT count(*) FROM files WHERE " FILESD_LIST_WHERE ") " \
+  "FROM files WHERE " FILESD_LIST_WHERE
 constexpr SqlStatement kListFilesAsc{"list files",
-    "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE " FILESD_LIST_WHERE
-    " ORDER BY created_at ASC, id ASC LIMIT ?6 OFFSET ?7"};
+    FILESD_LIST_PAGE " ORDER BY created_at ASC, id ASC LIMIT ?6 OFFSET ?7"};
 constexpr SqlStatement kListFilesDesc{"list files",
-    "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE " FILESD_LIST_WHERE
-    " ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7"};
+    FILESD_LIST_PAGE " ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7"};
 constexpr SqlStatement kListFilesAscAfter{"list files",
-    "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE " FILESD_LIST_WHERE
+    FILESD_LIST_PAGE
     " AND (created_at, id) > (?4, ?5) ORDER BY created_at ASC, id ASC LIMIT ?6 OFFSET ?7"};
 constexpr SqlStatement kListFilesDescAfter{"list files",
-    "SELECT " FILESD_FILE_COLUMNS " FROM files WHERE " FILESD_LIST_WHERE
+    FILESD_LIST_PAGE
     " AND (created_at, id) < (?4, ?5) ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7"};
 // ?1 id, ?2 project, ?3 now, ?4..?16 the new values (BindFileValues), ?17..?19 the preconditions
 // (NULL: any).
@@ -86,6 +90,18 @@ constexpr SqlStatement kUsage{"usage",
 #undef FILESD_FILE_COLUMNS
 #undef FILESD_VISIBLE_AT
 #undef FILESD_LIST_WHERE
+#undef FILESD_LIST_PAGE
+
+// The column of a listing row that holds the total (after the file columns).
+constexpr int kListTotalColumn = 17;
+
+// The listing statement for `query`'s order and cursor.
+const SqlStatement& ListStatement(const ListFilesQuery& query) {
+  const bool asc = query.order == SortOrder::kAsc;
+  const bool after = query.after_id.has_value();
+  return asc ? (after ? kListFilesAscAfter : kListFilesAsc)
+             : (after ? kListFilesDescAfter : kListFilesDesc);
+}
 
 Result<FileRecord> ReadFileRow(const Stmt& row) {
   FileRecord f;
@@ -234,7 +250,8 @@ Result<FileRecord> SqliteMetadataStore::GetFile(const std::string& project_id,
 
 Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
                                                 const ListFilesQuery& query, int64_t now) {
-  // One read transaction: the cursor, the total and the page see the same snapshot.
+  // One read transaction: the cursor, the total and the page see the same snapshot. The usual
+  // request is one statement (page and total together, kListFiles*).
   return ReadSnapshot([&](Connection& c) -> Result<FileList> {
     int64_t cursor_created_at = 0;
     if (query.after_id.has_value()) {
@@ -246,22 +263,8 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
     }
 
     FileList list;
-    {
-      FILESD_ASSIGN_OR_RETURN(sqlite::Stmt count, c.Use(sqlite::kCountFiles));
-      count.Bind(1, project_id);
-      count.Bind(2, now);
-      count.Bind(3, query.purpose);
-      FILESD_ASSIGN_OR_RETURN(bool row, count.Step());
-      if (!row) return Internal("metadata store: count returned no row");
-      list.total = static_cast<uint64_t>(count.Int64(0));
-    }
-
-    const bool asc = query.order == SortOrder::kAsc;
     const bool after = query.after_id.has_value();
-    const sqlite::SqlStatement& which =
-        asc ? (after ? sqlite::kListFilesAscAfter : sqlite::kListFilesAsc)
-            : (after ? sqlite::kListFilesDescAfter : sqlite::kListFilesDesc);
-    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt page, c.Use(which));
+    FILESD_ASSIGN_OR_RETURN(sqlite::Stmt page, c.Use(sqlite::ListStatement(query)));
     page.Bind(1, project_id);
     page.Bind(2, now);
     page.Bind(3, query.purpose);
@@ -271,9 +274,12 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
     page.Bind(6, static_cast<int64_t>(query.limit) + 1);
     page.Bind(7, sqlite::ClampToInt64(query.offset));
     list.files.reserve(std::min<size_t>(query.limit, 1000));
+    bool any_row = false;
     while (true) {
       FILESD_ASSIGN_OR_RETURN(bool row, page.Step());
       if (!row) break;
+      if (!any_row) list.total = static_cast<uint64_t>(page.Int64(sqlite::kListTotalColumn));
+      any_row = true;
       if (list.files.size() == query.limit) {
         list.has_more = true;
         break;
@@ -281,7 +287,37 @@ Result<FileList> SqliteMetadataStore::ListFiles(const std::string& project_id,
       FILESD_ASSIGN_OR_RETURN(FileRecord f, sqlite::ReadFileRow(page));
       list.files.push_back(std::move(f));
     }
+    if (!any_row) {
+      // An empty page carries no total (past the end, or no files): count on its own, in the same
+      // snapshot.
+      FILESD_ASSIGN_OR_RETURN(sqlite::Stmt count, c.Use(sqlite::kCountFiles));
+      count.Bind(1, project_id);
+      count.Bind(2, now);
+      count.Bind(3, query.purpose);
+      FILESD_ASSIGN_OR_RETURN(bool row, count.Step());
+      if (!row) return Internal("metadata store: count returned no row");
+      list.total = static_cast<uint64_t>(count.Int64(0));
+    }
     return list;
+  });
+}
+
+Result<std::vector<std::string>> SqliteMetadataStore::ListFilesPlanForTesting(
+    const ListFilesQuery& query) {
+  const std::string sql =
+      std::string("EXPLAIN QUERY PLAN ") + sqlite::ListStatement(query).text;
+  return Read([&](Connection& c) -> Result<std::vector<std::string>> {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(c.db(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return Internal(std::string("explain list files: ") + sqlite3_errmsg(c.db()));
+    }
+    std::vector<std::string> plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      plan.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)));
+    }
+    sqlite3_finalize(stmt);
+    return plan;
   });
 }
 

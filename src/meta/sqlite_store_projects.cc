@@ -1,6 +1,8 @@
 // SqliteMetadataStore, table family "projects and API keys": the tables projects and api_keys,
 // their statements and the store's methods over them (contracts in metadata_store.h). Offers
 // FindProject to the other families (sqlite_store_tables.h).
+#include <cstdio>
+
 #include "base/crypto.h"
 #include "meta/sqlite_metadata_store.h"
 #include "meta/sqlite_store_tables.h"
@@ -177,7 +179,7 @@ Result<std::vector<ApiKeyRecord>> SqliteMetadataStore::ListApiKeys() {
 }
 
 Status SqliteMetadataStore::RevokeApiKey(const std::string& key_id, int64_t now) {
-  return Write([&](Connection& c) -> Status {
+  Status revoked = Write([&](Connection& c) -> Status {
     FILESD_ASSIGN_OR_RETURN(sqlite::Stmt stmt, c.Use(sqlite::kRevokeApiKey));
     stmt.Bind(1, key_id);
     stmt.Bind(2, now);
@@ -185,6 +187,13 @@ Status SqliteMetadataStore::RevokeApiKey(const std::string& key_id, int64_t now)
     if (stmt.Changes() == 0) return NotFound("No such API key");
     return Status::Ok();
   });
+  if (!revoked.ok()) return revoked;
+  // After the commit, so that a cache that re-reads the key on seeing the bump finds it revoked.
+  if (Status bumped = auth_revision_.Bump(); !bumped.ok()) {
+    std::fprintf(stderr, "filesd: key %s is revoked, but %s; running servers refuse it within "
+                 "their auth cache TTL\n", key_id.c_str(), bumped.message().c_str());
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> SqliteMetadataStore::CountApiKeys(const std::string& project_id) {

@@ -1,21 +1,21 @@
 #include "net/access_log.h"
 
-#include <boost/json.hpp>
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
 
+#include "base/json_string.h"
 #include "base/redact.h"
 
 namespace filesd {
 namespace {
 
-// Appends `"key":` followed by `value` as a JSON string (escaped by Boost.JSON).
+// Appends `"key":` followed by `value` as a JSON string (escaped as Boost.JSON does).
 void AppendString(std::string& out, std::string_view key, std::string_view value) {
   out += '"';
   out += key;
   out += "\":";
-  out += boost::json::serialize(boost::json::string_view(value.data(), value.size()));
+  AppendJsonString(out, value);
   out += ',';
 }
 

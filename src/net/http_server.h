@@ -1,12 +1,15 @@
 // HttpServer: HTTP/1.1 over Boost.Beast with keep-alive, several I/O threads, and two bounded pools
-// of threads for store work (the I/O threads never block on a store): a small dispatch pool for
-// short work and a larger one for request bodies, whose work may block for long.
+// of threads for store work (the I/O threads never wait long on a store: at most a bounded read by
+// primary key): a small dispatch pool for short work and a larger one for request bodies, whose
+// work may block for long.
 //
 // Per request: the header is read first (size-limited, timed), then Api::Begin() decides on the
-// dispatch pool; a body is only read once a consumer accepted it (`Expect: 100-continue` is answered
-// then), in buffers handed to the consumer on the body pool while the next buffer is read (reading
-// pauses when the consumer falls behind, so memory per connection is fixed). Every read and write
-// has a timeout, so a slow or stuck client cannot hold resources for ever.
+// dispatch pool, or on the I/O thread itself for the short requests Api::Match() marks inline_ok
+// (ServerOptions::inline_short_requests); a body is only read once a consumer accepted it
+// (`Expect: 100-continue` is answered then), in buffers handed to the consumer on the body pool
+// while the next buffer is read (reading pauses when the consumer falls behind, so memory per
+// connection is fixed). Every read and write has a timeout, so a slow or stuck client cannot hold
+// resources for ever.
 //
 // Shutdown drains: requests in flight (uploads included) run to completion and are answered, while
 // every request that arrives after it began, on a new or a kept-alive connection, is refused by
@@ -45,6 +48,10 @@ struct ServerOptions {
   // metadata reads and writes) and read response bodies from storage. Few, so that the many short
   // requests do not wake many threads: on 2 cores, 2 threads serve twice the GETs 8 do.
   unsigned dispatch_threads = 2;
+  // Whether a request whose decision is short and bounded (MatchedRequest::inline_ok: e.g. GET
+  // /v1/files/{id}) is decided on its I/O thread rather than on the dispatch pool. On 2 cores this
+  // saves the two thread hops (and wake-ups) that otherwise cost more than the work itself.
+  bool inline_short_requests = true;
   // Threads that consume request bodies (Api consumers' OnData/OnEnd/OnAbort), which may block
   // for long: disk writes, fsync, a file's analysis (up to --process-timeout).
   unsigned pool_threads = 8;

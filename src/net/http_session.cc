@@ -115,9 +115,15 @@ void Session::OnHeader(beast::error_code ec) {
   head_.header = parser_->get().base();
   head_.has_body = !parser_->is_done();
   if (auto len = parser_->content_length()) head_.content_length = *len;
+  MatchedRequest matched = shared_->api.Match(head_);
+  if (matched.inline_ok && opts_.inline_short_requests) {
+    // Short and bounded (a cached key, a read by primary key): decided here, on this connection's
+    // strand, which saves two thread hops per request.
+    return OnDispatch(shared_->api.Begin(head_, std::move(matched)));
+  }
   // Decide on the dispatch pool: authentication and routing may touch the metadata store.
-  asio::post(shared_->dispatch_pool, [self = shared_from_this()] {
-    Dispatch d = self->shared_->api.Begin(self->head_);
+  asio::post(shared_->dispatch_pool, [self = shared_from_this(), m = std::move(matched)]() mutable {
+    Dispatch d = self->shared_->api.Begin(self->head_, std::move(m));
     asio::post(self->stream_.get_executor(),
                [self, d = std::make_shared<Dispatch>(std::move(d))]() mutable {
                  self->OnDispatch(std::move(*d));
