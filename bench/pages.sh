@@ -1,0 +1,51 @@
+# Page-cache conditions for the upload and download measures (source it after lib.sh, with $work set).
+# Why: on a VM with free-page reporting (virtio-balloon, as here), a page the guest freed a moment ago is
+# several times faster to fill than one it reported back to the host, so an upload into just-freed pages
+# measures the page cache, not the server. Each measure therefore puts both servers in the same named
+# condition right before its timed transfer, and the report prints the condition beside each figure:
+#   fresh  sync; drop the page cache (echo 3 > /proc/sys/vm/drop_caches); read the client's input files
+#          back (so the client reads from memory); then wait BENCH_SETTLE_SECONDS (3) so the pages freed
+#          so far are reported to the host: the upload writes into pages the guest has not just freed.
+#          When drop_caches is not writable (not root), say so and only sync + read + wait.
+#   warm   sync; read the inputs; write a scratch file as large as the inputs into the page cache and
+#          remove it: the upload starts with at least that many just-freed pages, whatever the server
+#          did before (nginx's rm or filesd's purge of the previous upload, which happen on both sides).
+#   hot    (downloads) read the files to send, so both servers send from the page cache.
+
+pages_settle=${BENCH_SETTLE_SECONDS:-3}
+pages_can_drop=0
+sync
+if { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then pages_can_drop=1; fi
+
+# pages_note: one line saying how "fresh" is obtained here.
+pages_note() {
+  if [ "$pages_can_drop" = 1 ]; then
+    echo "fresh = page cache dropped, inputs re-read, ${pages_settle} s settle before each upload (both servers)"
+  else
+    echo "fresh = NOT DROPPED (/proc/sys/vm/drop_caches not writable: run as root for the real condition);" \
+      "sync, inputs re-read, ${pages_settle} s settle instead"
+  fi
+}
+
+# pages_prepare CONDITION FILE...: puts the page cache in CONDITION (fresh, warm, hot) for FILEs.
+pages_prepare() {
+  local condition=$1
+  shift
+  case $condition in
+    fresh)
+      sync
+      [ "$pages_can_drop" = 1 ] && echo 3 >/proc/sys/vm/drop_caches
+      cat "$@" >/dev/null
+      sleep "$pages_settle"
+      ;;
+    warm)
+      sync
+      cat "$@" >/dev/null
+      # Dirty pages of a file removed before write-back are freed without any I/O.
+      head -c "$(stat -c %s "$@" | awk '{ n += $1 } END { print n }')" /dev/zero >"$work/scratch.bin"
+      rm -f "$work/scratch.bin"
+      ;;
+    hot) cat "$@" >/dev/null ;;
+    *) echo "pages_prepare: unknown condition $condition" >&2; return 1 ;;
+  esac
+}
