@@ -56,11 +56,11 @@ log() { echo "data-path-bench [$(date -u +%T)]: $*" >&2; }
 for tool in curl nginx wrk python3; do
   command -v "$tool" >/dev/null || { log "$tool is missing (scripts/deps.sh all installs it)"; exit 1; }
 done
-[ -x "$bin" ] && [ -x "$(dirname "$bin")/filesd-worker" ] || { log "no filesd + filesd-worker in $build_dir"; exit 1; }
+if [ ! -x "$bin" ] || [ ! -x "$(dirname "$bin")/filesd-worker" ]; then log "no filesd + filesd-worker in $build_dir"; exit 1; fi
 
 busy_start=$(cpu_busy_pct 2)
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_workdir filesd-data-path
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # shellcheck source=bench/servers.sh
 . "$here/servers.sh"
 # shellcheck source=bench/pages.sh
@@ -72,8 +72,10 @@ trap 'stop_servers; bench_cleanup' EXIT
 client=(python3 "$here/data_path_client.py" "$work")
 declare -A vals profile_cmd profile_hint
 add() { vals[$1]="${vals[$1]:-} $2"; }
-med() { median ${vals[$1]}; }            # shellcheck disable=SC2086
-runs_of() { echo ${vals[$1]}; }          # shellcheck disable=SC2086
+# shellcheck disable=SC2086
+med() { median ${vals[$1]}; }
+# shellcheck disable=SC2086
+runs_of() { echo ${vals[$1]}; }
 # sides RUN: the two servers in the order of run RUN (alternating which goes first).
 sides() { if [ $(($1 % 2)) = 1 ]; then echo filesd nginx; else echo nginx filesd; fi; }
 
@@ -81,6 +83,7 @@ log "work dir $work; writing the inputs (${big_mib} MiB and ${mid_mib} MiB of ra
 head -c $((big_mib << 20)) /dev/urandom >"$work/big.bin"
 head -c $((mid_mib << 20)) /dev/urandom >"$work/mid.bin"
 "${client[@]}" prepare_session "$work/mid.bin" "$part_mib"
+"${client[@]}" digest "$work/big.bin" "$work/mid.bin"
 session_inputs=("$work/mid.bin" "$work"/append-*.json "$work"/part-*.bin)
 start_nginx
 

@@ -5,6 +5,8 @@ Usage: data_path_client.py WORK COMMAND ARGS...   (WORK: the bench work dir, whe
   prepare_session FILE PART_MIB       untimed: FILE cut into 5 MiB chunks written as Base64 append bodies
                                       WORK/append-<i>.json ({"data": ...}), and into parts of PART_MIB,
                                       WORK/part-<i>.bin
+  digest FILE...                      untimed: memoises the files' SHA-256 in WORK (the answers are checked
+                                      against it), so no timed call computes it
   upload filesd URL KEY FILE COUNT    COUNT curl -F POST /v1/files of FILE at once; each answer must carry
                                       FILE's size and sha256. Prints "<aggregate MB/s> <id>..."
   upload nginx URL FILE COUNT         COUNT curl -T PUT of FILE at once to URL/upload/up-<i>.bin (201/204).
@@ -56,6 +58,11 @@ def prepare_session(work, path, part_mib):
         for i, piece in enumerate(iter(lambda: f.read(part), b"")):
             with open(os.path.join(work, f"part-{i}.bin"), "wb") as out:
                 out.write(piece)
+
+
+def digest(work, *paths):
+    for path in paths:
+        cached_sha256(work, os.path.basename(path), [path])
 
 
 def upload(work, target, *args):
@@ -184,7 +191,7 @@ def main():
     if len(sys.argv) < 3:
         fail(__doc__)
     work, what, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-    commands = {"prepare_session": prepare_session, "upload": upload, "download": download,
+    commands = {"prepare_session": prepare_session, "digest": digest, "upload": upload, "download": download,
                 "appends": appends, "parts": parts, "idle": idle}
     if what not in commands:
         fail(f"unknown command {what}\n{__doc__}")

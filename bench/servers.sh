@@ -79,6 +79,7 @@ start_nginx() {
 }
 
 # nginx_pids: the master and its workers.
+# shellcheck disable=SC2046
 nginx_pids() { echo "$nginx_pid" $(ps -o pid= --ppid "$nginx_pid"); }
 
 stop_servers() {
