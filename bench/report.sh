@@ -67,7 +67,9 @@ profile_missed() {
     kill -INT "$perf_pid" 2>/dev/null || true
     wait "$perf_pid" 2>/dev/null || true
     echo "  top symbols (self), perf report --no-children -i $data:"
+    # One line per symbol: share, process (filesd, or its analysis worker), library, symbol.
     perf report -i "$data" --no-children --stdio --sort comm,dso,symbol -g none --percent-limit 1.5 2>/dev/null |
-      grep -v '^#' | grep -v '^$' | head -20 | sed 's/^/    /'
+      awk '!/^#/ && NF { sub(/[ \t]+-[ \t]+-[ \t]*$/, ""); gsub(/[ \t]+/, " "); print "    " substr($0, 1, 116) }' |
+      head -20
   done
 }
