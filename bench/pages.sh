@@ -14,17 +14,30 @@
 
 pages_settle=${BENCH_SETTLE_SECONDS:-3}
 pages_can_drop=0
+# Sourcing this file drops the page cache once, to learn whether it can.
 sync
 if { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then pages_can_drop=1; fi
+
+# pages_reporting: "on" when a virtio-balloon device offers free-page reporting (feature bit 5), the
+# reason fresh and warm pages differ; "off" otherwise.
+pages_reporting() {
+  local d
+  for d in /sys/bus/virtio/devices/*; do
+    [ "$(cat "$d/device" 2>/dev/null)" = 0x0005 ] && [ "$(cut -c6 "$d/features" 2>/dev/null)" = 1 ] &&
+      { echo on; return; }
+  done
+  echo off
+}
 
 # pages_note: one line saying how "fresh" is obtained here.
 pages_note() {
   if [ "$pages_can_drop" = 1 ]; then
-    echo "fresh = page cache dropped, inputs re-read, ${pages_settle} s settle before each upload (both servers)"
+    echo -n "fresh = page cache dropped, inputs re-read, ${pages_settle} s settle before each upload (both servers)"
   else
-    echo "fresh = NOT DROPPED (/proc/sys/vm/drop_caches not writable: run as root for the real condition);" \
+    echo -n "fresh = NOT DROPPED (/proc/sys/vm/drop_caches not writable: run as root for the real condition);" \
       "sync, inputs re-read, ${pages_settle} s settle instead"
   fi
+  echo "; free-page reporting (virtio-balloon) $(pages_reporting)"
 }
 
 # pages_prepare CONDITION FILE...: puts the page cache in CONDITION (fresh, warm, hot) for FILEs.
