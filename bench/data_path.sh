@@ -35,6 +35,7 @@
 #   BENCH_PROFILE (0), BENCH_LOCK, BENCH_DIR / BENCH_KEEP=1 (work dir, see lib.sh).
 # Prints figures; asserts nothing (exit 0 unless a step could not run at all).
 set -euo pipefail
+shopt -s inherit_errexit   # a failing step inside $(...) fails the run too: no figure is silently missing
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=bench/lib.sh
@@ -72,6 +73,13 @@ trap 'stop_servers; bench_cleanup' EXIT
 client=(python3 "$here/data_path_client.py" "$work")
 declare -A vals profile_cmd profile_hint
 add() { vals[$1]="${vals[$1]:-} $2"; }
+# add_run KEY COMMAND...: runs COMMAND, a measure printing one figure, and adds the figure to vals[KEY].
+add_run() {
+  local v
+  v=$("${@:2}")
+  [ -n "$v" ] || { log "no figure from: ${*:2}"; exit 1; }
+  add "$1" "$v"
+}
 # shellcheck disable=SC2086
 med() { median ${vals[$1]}; }
 # shellcheck disable=SC2086
@@ -119,13 +127,15 @@ run_wrk() {
        END { printf "%.0f %.2f %d\n", rps, p99, bad }' <<<"$out"
 }
 
-# wrk_row ID MEASURE FILESD_PATH NGINX_PATH: wrk_runs alternating runs of each; sets vals[ID.*].
+# wrk_rows ID FILESD_PATH NGINX_PATH: wrk_runs alternating runs of each; adds to vals[ID.rps.SIDE] and
+# vals[ID.p99.SIDE].
 wrk_rows() {
-  local id=$1 r side rps p99 bad
+  local id=$1 r side rps p99 bad out
   for r in $(seq 1 "$wrk_runs"); do
     for side in $(sides "$r"); do
-      if [ "$side" = filesd ]; then read -r rps p99 bad < <(run_wrk "$filesd_url$2")
-      else read -r rps p99 bad < <(run_wrk "$nginx_url$3"); fi
+      if [ "$side" = filesd ]; then out=$(run_wrk "$filesd_url$2"); else out=$(run_wrk "$nginx_url$3"); fi
+      read -r rps p99 bad <<<"$out"
+      [ "${rps:-0}" != 0 ] || { log "wrk measured nothing on $side ($id): see $work/wrk.log"; exit 1; }
       [ "$bad" = 0 ] || log "$side answered $bad non-2xx responses under wrk ($id)"
       add "$id.rps.$side" "$rps"
       add "$id.p99.$side" "$p99"
@@ -138,15 +148,17 @@ details() { echo "filesd: $(runs_of "$1.filesd"); reference: $(runs_of "$1.nginx
 
 # --- 7: idle keep-alive connections, on a fresh filesd ---------------------------------------------------
 row_idle() {
-  local id fb fw nb nw
+  local id fb fw nb nw out
   log "7: $idle_conns idle keep-alive connections"
   start_filesd idle "$bin"
   id=$(curl -sS --fail -H "Authorization: Bearer $filesd_key" -F "file=@$here/nginx.conf.in;filename=small.conf" \
     -F purpose=user_data "$filesd_url/v1/files" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
   curl -sS --fail -H "Authorization: Bearer $filesd_key" "$filesd_url/v1/files/$id" >"$work/nginx/root/idle.json"
-  read -r fb fw < <("${client[@]}" idle "$filesd_url" "/v1/files/$id" "$idle_conns" "$filesd_key" "$filesd_pid")
+  out=$("${client[@]}" idle "$filesd_url" "/v1/files/$id" "$idle_conns" "$filesd_key" "$filesd_pid")
+  read -r fb fw <<<"$out"
   # shellcheck disable=SC2046
-  read -r nb nw < <("${client[@]}" idle "$nginx_url" /idle.json "$idle_conns" - $(nginx_pids))
+  out=$("${client[@]}" idle "$nginx_url" /idle.json "$idle_conns" - $(nginx_pids))
+  read -r nb nw <<<"$out"
   stop_filesd idle
   result 7 "$idle_conns idle keep-alive conns: RSS added, MiB" - "$(mib $((fw - fb)))" "$(mib $((nw - nb)))" \
     "nginx" abs - - "filesd RSS $(mib "$fb") -> $(mib "$fw") MiB; nginx (master + workers) $(mib "$nb") -> $(mib "$nw") MiB"
@@ -184,7 +196,7 @@ row_upload() {  # ID CONDITION
   for r in $(seq 1 "$runs"); do
     for side in $(sides "$r"); do
       log "$id: ${big_mib} MiB upload to $side ($condition pages), run $r/$runs"
-      add "$id.$side" "$(measure_upload "$side" "$condition" "$work/big.bin" 1)"
+      add_run "$id.$side" measure_upload "$side" "$condition" "$work/big.bin" 1
     done
   done
   profile_cmd[$id]="measure_upload filesd $condition $work/big.bin 1"
@@ -200,7 +212,7 @@ row_sweep() {
     for r in $(seq 1 "$runs"); do
       for side in $(sides "$r"); do
         log "$id: $n x ${mid_mib} MiB uploads at once to $side, run $r/$runs"
-        add "$id.$side" "$(measure_upload "$side" fresh "$work/mid.bin" "$n")"
+        add_run "$id.$side" measure_upload "$side" fresh "$work/mid.bin" "$n"
       done
     done
     profile_cmd[$id]="measure_upload filesd fresh $work/mid.bin $n"
@@ -223,10 +235,10 @@ row_download() {
       log "3: ${big_mib} MiB download from $side (hot pages), run $r/$runs"
       if [ "$side" = filesd ]; then
         pages_prepare hot "$blob"
-        add 3.filesd "$("${client[@]}" download "$filesd_url" "/v1/files/$big_id/content" "$size" "$filesd_key")"
+        add_run 3.filesd "${client[@]}" download "$filesd_url" "/v1/files/$big_id/content" "$size" "$filesd_key"
       else
         pages_prepare hot "$work/nginx/root/big.bin"
-        add 3.nginx "$("${client[@]}" download "$nginx_url" /big.bin "$size")"
+        add_run 3.nginx "${client[@]}" download "$nginx_url" /big.bin "$size"
       fi
     done
   done
@@ -291,7 +303,7 @@ row_sessions() {
     if [ $((r % 2)) = 1 ]; then order="post appends parts"; else order="parts appends post"; fi
     for kind in $order; do
       log "6: ${mid_mib} MiB by $kind (fresh pages), run $r/$runs"
-      add "6.$kind" "$(measure_session "$kind")"
+      add_run "6.$kind" measure_session "$kind"
     done
   done
   vals[6a.filesd]=${vals[6.appends]} vals[6a.nginx]=${vals[6.post]}
@@ -321,7 +333,7 @@ busy_end=$(cpu_busy_pct 2)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "filesd data-path benchmark, $(date -u '+%F %T') UTC, $((SECONDS - t0)) s"
-echo "  filesd: $bin ($(git -C "$here" log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"
+echo "  filesd: $bin (tree at $(git -C "$(dirname "$bin")" log -1 --format='%h %s' 2>/dev/null | cut -c1-70))"
 echo "  machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM;" \
   "client, filesd and nginx ($(nginx -v 2>&1 | cut -d/ -f2)) on 127.0.0.1 of this machine; one curl per stream, wrk"
 echo "  load: CPU busy ${busy_start}% before the run, ${busy_end}% after it; load average $load_start at start," \
