@@ -31,7 +31,7 @@
 #
 # Usage: bench/data_path.sh BUILD_DIR   (BUILD_DIR/filesd and filesd-worker must be built)
 # Environment: BENCH_SIZE_MIB (1024), BENCH_MID_MIB (256), BENCH_RUNS (3), BENCH_CONCURRENCY ("1 4 16"),
-#   BENCH_WRK_RUNS (3), BENCH_WRK_DURATION (4s), BENCH_IDLE_CONNS (200), BENCH_SETTLE_SECONDS (3),
+#   BENCH_WRK_RUNS (3), BENCH_WRK_DURATION (4s), BENCH_IDLE_CONNS (200), BENCH_SETTLE_SECONDS (6),
 #   BENCH_PROFILE (0), BENCH_LOCK, BENCH_DIR / BENCH_KEEP=1 (work dir, see lib.sh).
 # Prints figures; asserts nothing (exit 0 unless a step could not run at all).
 set -euo pipefail

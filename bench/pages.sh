@@ -4,15 +4,21 @@
 # measures the page cache, not the server. Each measure therefore puts both servers in the same named
 # condition right before its timed transfer, and the report prints the condition beside each figure:
 #   fresh  sync; drop the page cache (echo 3 > /proc/sys/vm/drop_caches); read the client's input files
-#          back (so the client reads from memory); then wait BENCH_SETTLE_SECONDS (3) so the pages freed
+#          back (so the client reads from memory); then wait BENCH_SETTLE_SECONDS (6) so the pages freed
 #          so far are reported to the host: the upload writes into pages the guest has not just freed.
+#          Measured here (dd of 1 GiB into the page cache right after): 1.4-2.0 GB/s after a 6 s or longer
+#          settle, every time; after 3-4 s, 1 time in 3 still 7-8 GB/s (the report had not run yet); right
+#          after the drop, 8 GB/s.
 #          When drop_caches is not writable (not root), say so and only sync + read + wait.
 #   warm   sync; read the inputs; write a scratch file as large as the inputs into the page cache and
 #          remove it: the upload starts with at least that many just-freed pages, whatever the server
 #          did before (nginx's rm or filesd's purge of the previous upload, which happen on both sides).
+#          Not every time here: the same dd right after such an rm ran at 7-8 GB/s in about 2 of 3 tries
+#          and at 1.4-2.4 GB/s in the others (the allocator does not always hand back the pages just
+#          freed), so the warm row is noisier: read its runs, and use BENCH_RUNS=5 or more for it.
 #   hot    (downloads) read the files to send, so both servers send from the page cache.
 
-pages_settle=${BENCH_SETTLE_SECONDS:-3}
+pages_settle=${BENCH_SETTLE_SECONDS:-6}
 pages_can_drop=0
 # Sourcing this file drops the page cache once, to learn whether it can.
 sync

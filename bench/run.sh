@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of filesd, each printing its figures beside a reference measured in the same run:
 #   data        bench/data_path.sh: the data path against nginx (uploads, concurrency sweep, downloads,
-#               small requests, upload sessions, idle connections and peak RSS); about 7 minutes here;
+#               small requests, upload sessions, idle connections and peak RSS); about 8 minutes here;
 #   processing  bench/process_bench.sh (CSV, JSON, PDF text against DuckDB, simdjson, pdftotext) and
 #               bench/ocr_bench.sh (a scanned PDF against the tesseract CLI);
 #   all         both.
