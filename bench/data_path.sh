@@ -32,7 +32,8 @@
 # Usage: bench/data_path.sh BUILD_DIR   (BUILD_DIR/filesd and filesd-worker must be built)
 # Environment: BENCH_SIZE_MIB (1024), BENCH_MID_MIB (256), BENCH_RUNS (3), BENCH_CONCURRENCY ("1 4 16"),
 #   BENCH_WRK_RUNS (3), BENCH_WRK_DURATION (4s), BENCH_IDLE_CONNS (200), BENCH_SETTLE_SECONDS (6),
-#   BENCH_PROFILE (0), BENCH_LOCK, BENCH_DIR / BENCH_KEEP=1 (work dir, see lib.sh).
+#   BENCH_FILESD_FLAGS (more `filesd serve` flags, e.g. "--io-threads 1"), BENCH_PROFILE (0), BENCH_LOCK,
+#   BENCH_DIR / BENCH_KEEP=1 (work dir, see lib.sh).
 # Prints figures; asserts nothing (exit 0 unless a step could not run at all).
 set -euo pipefail
 shopt -s inherit_errexit   # a failing step inside $(...) fails the run too: no figure is silently missing
@@ -51,6 +52,8 @@ read -r -a levels <<<"${BENCH_CONCURRENCY:-1 4 16}"
 wrk_runs=${BENCH_WRK_RUNS:-3}
 wrk_duration=${BENCH_WRK_DURATION:-4s}
 idle_conns=${BENCH_IDLE_CONNS:-200}
+# More `filesd serve` flags for every filesd of the run, e.g. to measure a setting both ways.
+read -r -a filesd_flags <<<"${BENCH_FILESD_FLAGS:-}"
 part_mib=$((mid_mib / 4))
 
 log() { echo "data-path-bench [$(date -u +%T)]: $*" >&2; }
@@ -150,7 +153,7 @@ details() { echo "filesd: $(runs_of "$1.filesd"); reference: $(runs_of "$1.nginx
 row_idle() {
   local id fb fw nb nw out
   log "7: $idle_conns idle keep-alive connections"
-  start_filesd idle "$bin"
+  start_filesd idle "$bin" "${filesd_flags[@]}"
   id=$(curl -sS --fail -H "Authorization: Bearer $filesd_key" -F "file=@$here/nginx.conf.in;filename=small.conf" \
     -F purpose=user_data "$filesd_url/v1/files" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
   curl -sS --fail -H "Authorization: Bearer $filesd_key" "$filesd_url/v1/files/$id" >"$work/nginx/root/idle.json"
@@ -169,7 +172,7 @@ row_peak_rss() {
   local file hwm_big hwm_mid ng_hwm p out
   for file in mid big; do
     log "8: peak RSS of a fresh filesd during one $file.bin upload"
-    start_filesd "rss-$file" "$bin"
+    start_filesd "rss-$file" "$bin" "${filesd_flags[@]}"
     out=$("${client[@]}" upload filesd "$filesd_url" "$filesd_key" "$work/$file.bin" 1)
     if [ "$file" = big ]; then hwm_big=$(kib_field "$filesd_pid" VmHWM); else hwm_mid=$(kib_field "$filesd_pid" VmHWM); fi
     stop_filesd "rss-$file"
@@ -320,7 +323,7 @@ row_sessions() {
 t0=$SECONDS
 row_idle
 row_peak_rss
-start_filesd main "$bin"
+start_filesd main "$bin" "${filesd_flags[@]}"
 row_upload 1a fresh
 row_upload 1b warm
 row_sweep
@@ -340,7 +343,8 @@ echo "  load: CPU busy ${busy_start}% before the run, ${busy_end}% after it; loa
   "$load_end at end (the end one counts this run)"
 echo "  pages: $(pages_note); warm = a scratch file as large as the upload written and removed just before it" \
   "(both servers); hot = the file to send read just before (downloads)"
-echo "  median of $runs alternating runs per side (wrk: $wrk_runs runs of $wrk_duration)"
+echo "  median of $runs alternating runs per side (wrk: $wrk_runs runs of $wrk_duration);" \
+  "filesd serve flags: ${FILESD_BENCH_FLAGS[*]} ${filesd_flags[*]}"
 if [ "$busy_start" -gt 25 ] || [ "$busy_end" -gt 25 ]; then
   echo "WARNING: the machine was busy (CPU ${busy_start}% / ${busy_end}% busy before / after the run):" \
     "the figures are unreliable; rerun on an idle machine."
