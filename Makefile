@@ -10,7 +10,7 @@ DATA_DIR   ?= ./data
 SERVER_TARGETS = filesd filesd-worker
 
 .PHONY: all deps-build deps-test deps configure build build-server run test unit e2e fuzz fuzz-build \
-        fuzz-smoke bench clean
+        fuzz-smoke bench bench-processing clean
 
 all: build
 
@@ -79,9 +79,14 @@ fuzz: FUZZ_SECONDS = 300
 fuzz: fuzz-build
 	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-bench: deps build
+# The data-path benchmark against nginx (bench/README.md); it needs the server and its worker only.
+bench: deps build-server
+	@bench/run.sh $(BUILD) data
+
+# The processing benchmarks (analysis worker against DuckDB, simdjson, pdftotext, tesseract).
+bench-processing: deps build-server
 	@scripts/npm-install.sh bench
-	@bench/run.sh $(BUILD)
+	@bench/run.sh $(BUILD) processing
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -40,18 +40,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(git -C "$here" rev-parse --show-toplevel)
-lock=${BENCH_LOCK:-/tmp/filesd-cpu.lock}
-if [ "${FILESD_BENCH_LOCKED:-}" != "$lock" ]; then
-  echo "upload-core-bench: waiting for $lock" >&2
-  exec env FILESD_BENCH_LOCKED="$lock" flock "$lock" "$0" "$@"
-fi
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"   # bench_lock, bench_workdir (sets $work), median, ratio, spread
+bench_lock "$0" "$@"
 
 log() { echo "upload-core-bench: $*" >&2; }
 for tool in curl python3 git cmake ninja; do
   command -v "$tool" >/dev/null || { log "$tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
-# shellcheck source=bench/lib.sh
-. "$here/lib.sh"   # bench_workdir (sets $work), median, ratio
 
 rounds=${BENCH_ROUNDS:-7}
 large_mib=${BENCH_LARGE_MIB:-64}
@@ -100,68 +96,18 @@ for b in "$new_bin" "$old_bin"; do
 done
 
 bench_workdir filesd-upload-core
-server_pid=""
-nginx_pid=""
-stop_processes() {  # only what this script started, by pid
-  for p in $server_pid $nginx_pid; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in $server_pid $nginx_pid; do wait "$p" 2>/dev/null || true; done
-  bench_cleanup
-}
-trap stop_processes EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_http() {  # URL: up to 20 s for any HTTP answer
-  for _ in $(seq 1 200); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" != 000 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# start_filesd NAME BIN: a server on a fresh data dir $work/NAME-data; sets url, key and server_pid.
-start_filesd() {
-  local name=$1 bin=$2 port data="$work/$1-data"
-  port=$(free_port)
-  key=$(env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" keys create --project bench --data-dir "$data" \
-    --create-data-dir --quiet)
-  env -u FILESD_LISTEN -u FILESD_DATA_DIR "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --max-file-bytes 4GiB >>"$work/$name.stdout" 2>>"$work/$name.stderr" &
-  server_pid=$!
-  url="http://127.0.0.1:$port"
-  wait_http "$url/healthz" || { log "$name did not start"; cat "$work/$name.stderr" >&2; exit 1; }
-}
-# stop_filesd NAME: stops the server started last and removes its data dir.
-stop_filesd() {
-  local rc=0
-  kill -TERM "$server_pid"
-  wait "$server_pid" || rc=$?
-  [ "$rc" = 0 ] || log "$1 exited with status $rc after SIGTERM"
-  server_pid=""
-  rm -rf "$work/$1-data"
-}
-
-nginx_url=""
-start_nginx() {
-  command -v nginx >/dev/null || { log "no nginx: the driver ceiling is not measured"; return 0; }
-  local port user_line=""
-  port=$(free_port)
-  mkdir -p "$work/nginx/root/upload" "$work/nginx/body"
-  [ "$(id -u)" = 0 ] && user_line="user root;"
-  sed -e "s|@WORK@|$work|g" -e "s|@PORT@|$port|g" -e "s|@USER_LINE@|$user_line|" \
-    "$here/nginx.conf.in" >"$work/nginx/nginx.conf"
-  nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
-  nginx_pid=$!
-  wait_http "http://127.0.0.1:$port/" || { log "nginx did not start"; return 0; }
-  nginx_url="http://127.0.0.1:$port"
-}
+# shellcheck source=bench/servers.sh
+. "$here/servers.sh"   # start_filesd, stop_filesd, start_nginx, stop_servers
+# Plain servers: the retention and janitor flags of the data-path bench do not apply to these flows.
+FILESD_BENCH_FLAGS=(--max-file-bytes 4GiB)
+trap 'stop_servers; bench_cleanup' EXIT
 
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 log "work dir $work; preparing inputs"
 "${client[@]}" prepare "$work" "$large_mib" 4 4 "$part_mib" "$n_parts"
 cat "$work"/*.bin "$work"/*.json >/dev/null   # page cache: both servers read their inputs from memory
-start_nginx
+nginx_url=""
+if command -v nginx >/dev/null; then start_nginx; else log "no nginx: the driver ceiling is not measured"; fi
 
 # Figures: name -> values per server (space-separated lists), filled round by round.
 declare -A vals
@@ -173,6 +119,7 @@ add() { vals[$1]="${vals[$1]:-} $2"; }
 measure() {
   local s=$1 out a c
   start_filesd "$s" "$2"
+  local url=$filesd_url key=$filesd_key
   out=$("${client[@]}" post_large "$url" "$key" "$work"); add "post_large.$s" "$out"
   out=$("${client[@]}" post_small "$url" "$key" "$work" "$small_count" 4); add "post_small.$s" "$out"
   out=$("${client[@]}" appends "$url" "$key" "$work" "$n_appends" 1); read -r a c <<<"$out"
@@ -201,7 +148,6 @@ for r in $(seq 1 "$rounds"); do
   fi
 done
 
-spread() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd- ; }
 row() {  # LABEL FIGURE UNIT
   local n o
   # shellcheck disable=SC2086

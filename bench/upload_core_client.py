@@ -27,91 +27,14 @@ complete, upload-url) use http.client. Any unexpected
 answer exits 1 with the reason on stderr."""
 
 import base64
-import hashlib
-import http.client
 import json
 import os
-import subprocess
 import sys
 import time
-import urllib.parse
+
+from curl_driver import NO_EXPECT, Api, cached_sha256, chained, check_codes, curl, fail, wait_all
 
 CHUNK = 5 << 20
-# curl asks for 100-continue before bodies over 1 MiB, a round trip per request that SDK clients (Python
-# requests, fetch) do not make; every transfer here goes without it.
-NO_EXPECT = ["-H", "Expect:"]
-
-
-def fail(msg):
-    print(msg, file=sys.stderr)
-    sys.exit(1)
-
-
-class Api:
-    def __init__(self, url, key):
-        self.url = url
-        self.key = key
-        u = urllib.parse.urlsplit(url)
-        self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=600)
-
-    def call(self, method, path, body=None, want=200):
-        headers = {"Authorization": f"Bearer {self.key}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
-        r = self.conn.getresponse()
-        text = r.read()
-        if r.status != want:
-            fail(f"{method} {path} answered {r.status}: {text[:300]!r}")
-        return json.loads(text) if text else None
-
-
-def curl(args):
-    return subprocess.Popen(["curl", "-sS", "--fail-with-body"] + args, stdout=subprocess.PIPE)
-
-
-def chained(transfers):
-    """One curl process doing the transfers (argument lists) in turn over one keep-alive connection;
-    each prints its HTTP status, checked by check_codes."""
-    args = []
-    for i, t in enumerate(transfers):
-        if i:
-            args.append("--next")
-        args += t + NO_EXPECT + ["-o", "/dev/null", "-w", "%{http_code}\n"]
-    return curl(args)
-
-
-def check_codes(outs, count, what):
-    codes = b"".join(outs).split()
-    if len(codes) != count or set(codes) != {b"200"}:
-        fail(f"{what} answered {sorted(set(codes))!r} ({len(codes)} of {count})")
-
-
-def wait_all(procs):
-    outs = []
-    for p in procs:
-        out, _ = p.communicate()
-        if p.returncode != 0:
-            fail(f"curl exited {p.returncode}: {out[:300]!r}")
-        outs.append(out)
-    return outs
-
-
-def cached_sha256(work, name, paths):
-    """SHA-256 hex of the concatenation of paths, computed once per name (outside any timed span)."""
-    memo = os.path.join(work, f"sha256-{name}")
-    if not os.path.exists(memo):
-        h = hashlib.sha256()
-        for p in paths:
-            with open(p, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-        with open(memo, "w") as f:
-            f.write(h.hexdigest())
-    with open(memo) as f:
-        return f.read()
 
 
 def append_bodies(work):
