@@ -1,6 +1,5 @@
-// Internals of LocalBlobStore shared by its source files: local_blob_store.cc (readers, the store),
-// local_blob_writer.cc (writers), local_blob_compose.cc (Compose) and local_blob_files.cc (these
-// helpers). Nothing outside
+// Internals of LocalBlobStore shared by its source files: local_blob_store.cc (writers, readers, the
+// store), local_blob_compose.cc (Compose) and local_blob_files.cc (these helpers). Nothing outside
 // src/blob/local_blob_* includes this. Paths built here are never put in a Status (see
 // local_blob_store.h "Errors").
 #pragma once
@@ -8,7 +7,6 @@
 #include <sys/types.h>
 
 #include <cstddef>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,7 +14,6 @@
 #include <vector>
 
 #include "base/status.h"
-#include "blob/aligned_buffer_pool.h"
 #include "blob/local_blob_store.h"
 
 namespace filesd::local_blob_internal {
@@ -25,9 +22,6 @@ inline constexpr mode_t kDirMode = 0700;
 inline constexpr mode_t kFileMode = 0600;
 // Linux transfers at most ~2 GiB per read/write call; stay well below.
 inline constexpr size_t kMaxIoBytes = 1u << 30;
-// The size of a writer's buffers, and how many idle ones the store keeps for the next uploads.
-inline constexpr size_t kWriteBufferBytes = 1u << 20;
-inline constexpr size_t kIdleWriteBuffers = 16;
 // A Commit may race with a Delete that removes a now-empty parent directory between our mkdir and
 // our rename; we recreate the directories and try again this many times.
 inline constexpr int kRenameAttempts = 8;
@@ -43,9 +37,6 @@ struct Shared {
   // added before its file is created and removed only after the file is gone (renamed or unlinked),
   // so RemoveAbandonedWrites() never sees a live file outside the set.
   std::unordered_set<std::string> live_temp_names;
-  // The writers' reused buffers (local_blob_writer.cc).
-  std::shared_ptr<AlignedBufferPool> buffers =
-      AlignedBufferPool::Create(kWriteBufferBytes, kIdleWriteBuffers);
 
   std::string BlobPath(std::string_view key) const { return blobs_dir + "/" + std::string(key); }
   std::string TempPath(std::string_view name) const { return tmp_dir + "/" + std::string(name); }
@@ -76,10 +67,5 @@ Status SyncAndClose(int fd);
 // visible but maybe not durable (see local_blob_store.h); before it, the temp file is still there
 // and still registered, for the caller to unlink.
 Status PublishTemp(Shared& shared, const std::string& temp_name, const std::string& key);
-
-// The writer of `key` over the open temp file `fd` (named `temp_name`, registered as live); it
-// owns both from here on (local_blob_writer.cc).
-std::unique_ptr<BlobWriter> NewLocalBlobWriter(std::shared_ptr<Shared> shared, std::string key,
-                                               std::string temp_name, int fd);
 
 }  // namespace filesd::local_blob_internal

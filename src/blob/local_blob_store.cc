@@ -14,6 +14,7 @@
 
 #include "blob/blob_keys.h"
 #include "blob/local_blob_internal.h"
+#include "blob/overlapped_sha256.h"
 
 namespace filesd {
 
@@ -26,7 +27,9 @@ using local_blob_internal::kFileMode;
 using local_blob_internal::kMaxIoBytes;
 using local_blob_internal::MakeDir;
 using local_blob_internal::ParentDirsOf;
+using local_blob_internal::PublishTemp;
 using local_blob_internal::Shared;
+using local_blob_internal::SyncAndClose;
 
 namespace {
 
@@ -35,6 +38,100 @@ Status InvalidKey() { return InvalidArgument("invalid blob key"); }
 }  // namespace
 
 namespace {
+
+class LocalBlobWriter final : public BlobWriter {
+ public:
+  LocalBlobWriter(std::shared_ptr<Shared> shared, std::string key, std::string temp_name, int fd)
+      : shared_(std::move(shared)),
+        key_(std::move(key)),
+        temp_name_(std::move(temp_name)),
+        temp_path_(shared_->TempPath(temp_name_)),
+        fd_(fd) {}
+
+  ~LocalBlobWriter() override { Abort(); }
+
+  LocalBlobWriter(const LocalBlobWriter&) = delete;
+  LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
+
+  Status Append(std::string_view data) override {
+    if (state_ != State::kOpen) return Internal("blob writer is no longer usable");
+    // The hash of a large buffer runs on a helper thread while this one copies the buffer into the
+    // page cache; both only read `data`, and Wait() returns before the caller may reuse it.
+    sha256_.Start(data);
+    Status status = WriteAll(data);
+    sha256_.Wait();
+    if (!status.ok()) state_ = State::kFailed;
+    return status;
+  }
+
+  Status ResumeDigest(std::string_view sha256_state) override {
+    if (state_ != State::kOpen || size_bytes_ != 0) {
+      return Internal("a blob writer's digest is resumed before its first bytes");
+    }
+    return sha256_.Resume(sha256_state);
+  }
+
+  uint64_t size_bytes() const override { return size_bytes_; }
+
+  Result<BlobInfo> Commit() override {
+    if (state_ != State::kOpen) return Internal("blob writer is no longer usable");
+    state_ = State::kFailed;  // Until proven otherwise; Abort() then cleans up.
+
+    FILESD_RETURN_IF_ERROR(SyncAndClose(std::exchange(fd_, -1)));
+    FILESD_RETURN_IF_ERROR(PublishTemp(*shared_, temp_name_, key_));
+    state_ = State::kCommitted;
+    std::string digest_state = sha256_.ExportState();
+    return BlobInfo{size_bytes_, sha256_.FinishHex(), std::move(digest_state)};
+  }
+
+  void Abort() override {
+    if (state_ == State::kCommitted || state_ == State::kAborted) return;
+    if (fd_ >= 0) (void)CloseFd(std::exchange(fd_, -1));
+    (void)::unlink(temp_path_.c_str());  // ENOENT after a rename that preceded a failed Commit.
+    shared_->UnregisterTempName(temp_name_);
+    state_ = State::kAborted;
+  }
+
+ private:
+  enum class State { kOpen, kFailed, kCommitted, kAborted };
+
+  // Writes all of `data`, asking the kernel to start writeback each time a window fills up.
+  Status WriteAll(std::string_view data) {
+    while (!data.empty()) {
+      const uint64_t window_left =
+          LocalBlobStore::kWritebackWindowBytes - (size_bytes_ - writeback_from_);
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(data.size(), window_left));
+      const ssize_t n = ::write(fd_, data.data(), std::min(len, kMaxIoBytes));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoToStatus("write", errno);
+      }
+      // No progress and no error: treat it as a device fault rather than spin.
+      if (n == 0) return ErrnoToStatus("write", EIO);
+      data.remove_prefix(static_cast<size_t>(n));
+      size_bytes_ += static_cast<uint64_t>(n);
+      if (size_bytes_ - writeback_from_ >= LocalBlobStore::kWritebackWindowBytes) {
+        // Only a hint; a real I/O error resurfaces at fdatasync in Commit(). It returns once the
+        // pages are queued, so the final fdatasync has little left to wait for.
+        (void)::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                                static_cast<off_t>(size_bytes_ - writeback_from_),
+                                SYNC_FILE_RANGE_WRITE);
+        writeback_from_ = size_bytes_;
+      }
+    }
+    return Status::Ok();
+  }
+
+  const std::shared_ptr<Shared> shared_;
+  const std::string key_;
+  const std::string temp_name_;
+  const std::string temp_path_;
+  int fd_;
+  State state_ = State::kOpen;
+  uint64_t size_bytes_ = 0;
+  uint64_t writeback_from_ = 0;  // Start of the range not yet handed to writeback.
+  OverlappedSha256 sha256_;
+};
 
 class LocalBlobReader final : public BlobReader {
  public:
@@ -119,7 +216,8 @@ Result<std::unique_ptr<BlobWriter>> LocalBlobStore::NewWriter(const std::string&
   if (!blob_keys::IsValidKey(key)) return InvalidKey();
   std::string name;
   FILESD_ASSIGN_OR_RETURN(const int fd, CreateTempFile(*shared_, ".part", &name));
-  return local_blob_internal::NewLocalBlobWriter(shared_, key, std::move(name), fd);
+  return std::unique_ptr<BlobWriter>(
+      std::make_unique<LocalBlobWriter>(shared_, key, std::move(name), fd));
 }
 
 Result<std::unique_ptr<BlobReader>> LocalBlobStore::NewReader(const std::string& key) {

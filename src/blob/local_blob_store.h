@@ -12,16 +12,12 @@
 // A Commit() that fails after the rename (a directory fsync failed) leaves the content visible but
 // maybe not durable; callers treat such a key as garbage for the janitor (keys are never reused).
 //
-// Throughput (local_blob_writer.cc): a blob's first MiB is written inline from the caller's buffer
-// (large appends hashed meanwhile on a helper thread, OverlappedSha256). Past it, the writer copies
-// appends into 1 MiB page-aligned buffers, reused across uploads (AlignedBufferPool, at most 16 idle
-// per store), that one writer thread of its own writes to the file in order while the helper
-// hashes each buffer: the caller's Append() costs a memcpy, and the socket read, the write and the
-// hash of one upload run at the same time. At most 4 buffers wait or are being written (then
-// Append() blocks), so a writer holds at most 5 MiB. Every kWritebackWindowBytes the writer asks
-// the kernel to start writing the finished window back (sync_file_range(SYNC_FILE_RANGE_WRITE)), so
-// the disk works while the upload streams and the final fdatasync has only the tail left (measured
-// against no kicks (no faster) and O_DIRECT writes of the buffers (slower), fresh and warm pages).
+// Throughput: appends go straight from the caller's buffer to write(2), never copied; large appends
+// are hashed on a helper thread at the same time (OverlappedSha256), so a 1 GiB upload costs
+// max(copy, hash) rather than their sum (appends of at least OverlappedSha256::kMinOverlapBytes;
+// smaller ones are hashed inline). Every kWritebackWindowBytes the writer asks the kernel to
+// start writing the finished window back (sync_file_range(SYNC_FILE_RANGE_WRITE)), so the disk
+// works while the upload streams and the final fdatasync has only the tail left.
 //
 // Errors: ENOSPC/EDQUOT answer kUnavailable with reason "storage_full"; EIO, and the errors of a
 // store folder that is missing, read-only or not a folder (EROFS, EACCES, EPERM, ENOTDIR, ENOENT),

@@ -19,7 +19,6 @@
 
 #include "base/crypto.h"
 #include "base/status.h"
-#include "blob/aligned_buffer_pool.h"
 #include "blob/fault_injecting_blob_store.h"
 #include "conformance/blob_store_conformance.h"
 
@@ -117,8 +116,7 @@ TEST_F(LocalBlobStoreTest, NothingUnderBlobsBeforeCommit) {
   EXPECT_TRUE(temps[0].ends_with(".part")) << temps[0];
   EXPECT_EQ(temps[0].find("upload"), std::string::npos) << "the key leaked into the temp name";
   EXPECT_EQ(ModeOf(tmp() + "/" + temps[0]), 0600u);
-  // A large blob streams through the writer's buffers: its tail may not be in the file yet.
-  EXPECT_LE(fs::file_size(tmp() + "/" + temps[0]), content.size());
+  EXPECT_EQ(fs::file_size(tmp() + "/" + temps[0]), content.size());
 
   auto info = (*writer)->Commit();
   ASSERT_TRUE(info.ok()) << info.status().ToString();
@@ -411,10 +409,10 @@ TEST_F(LocalBlobStoreTest, FaultInjectionCountsComposeAsOneOperation) {
 namespace filesd {
 namespace {
 
-// A blob past the writer's pipeline threshold, appended in uneven pieces (some larger than a
-// buffer, some that straddle one): its bytes, size and digest are exactly the ones appended, the
+// A large blob appended in uneven pieces (small ones, and some larger than the overlapped hash's
+// threshold or the writeback window): its bytes, size and digest are exactly the ones appended, the
 // digest also when resumed from a state, and aborting one mid-stream leaves nothing.
-TEST_F(LocalBlobStoreTest, LargeBlobsStreamThroughTheWriterThreadExactly) {
+TEST_F(LocalBlobStoreTest, LargeBlobsInUnevenAppendsAreStoredAndHashedExactly) {
   std::string content;
   for (size_t i = 0; content.size() < (9u << 20) + 12345; ++i) {
     content.append(std::string(1 + (i * 7919) % 700000, static_cast<char>('a' + i % 26)));
@@ -446,23 +444,6 @@ TEST_F(LocalBlobStoreTest, LargeBlobsStreamThroughTheWriterThreadExactly) {
   FILESD_ASSERT_OK((*aborted)->Append(content));
   (*aborted)->Abort();
   EXPECT_EQ(FilesUnder(root_), std::vector<std::string>{"blobs/content/large"});
-}
-
-TEST(AlignedBufferPoolTest, ReusesReturnedBuffersUpToItsIdleLimit) {
-  auto pool = AlignedBufferPool::Create(AlignedBufferPool::kAlignment * 2, 1);
-  AlignedBuffer a = pool->Acquire();
-  AlignedBuffer b = pool->Acquire();
-  ASSERT_TRUE(a && b);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(a.data()) % AlignedBufferPool::kAlignment, 0u);
-  EXPECT_EQ(a.size(), AlignedBufferPool::kAlignment * 2);
-  char* const first = a.data();
-  a = AlignedBuffer();
-  b = AlignedBuffer();
-  EXPECT_EQ(pool->idle(), 1u);  // the second one was freed
-  AlignedBuffer c = pool->Acquire();
-  EXPECT_EQ(c.data(), first);
-  EXPECT_EQ(pool->idle(), 0u);
-  pool.reset();  // a buffer outliving its pool frees itself
 }
 
 }  // namespace
