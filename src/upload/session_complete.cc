@@ -6,7 +6,8 @@
 //      given sha256 that differs is refused here, before anything is written.
 //   3. The content is composed into a fresh content blob (intent first; ComposeBlobs: the store's
 //      in-kernel concatenation, or a copy). Only when the parts' chain is broken (parallel or
-//      reordered uploads), or an md5 is given, the composed content is read once, for both digests.
+//      reordered uploads), or an md5 is given, the parts are read once, for both digests, on a
+//      second thread while the compose runs.
 //   4. One conditional UpdateFile (still uploading, same size, no content blob) adopts the blob and
 //      records the digest; the staged segments/parts are then discarded best-effort while the
 //      file is analysed.
@@ -14,6 +15,7 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <map>
 #include <set>
 #include <system_error>
@@ -162,21 +164,43 @@ class ComposedBlob {
   bool intent_ = false;
 };
 
-// Reads [0, size) of `key` once into the digests that are set.
-Status ReadDigests(BlobStore& blobs, const std::string& key, uint64_t size, Sha256* sha, Md5* md5) {
-  FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, blobs.NewReader(key));
+// Reads the committed `keys` once, back to back, into the digests that are set.
+Status ReadDigests(BlobStore& blobs, const std::vector<std::string>& keys, Sha256* sha, Md5* md5) {
   std::string buf(kReadBufferBytes, '\0');
-  uint64_t at = 0;
-  while (at < size) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - at));
-    FILESD_ASSIGN_OR_RETURN(size_t n, reader->ReadAt(at, std::span<char>(buf.data(), want)));
-    if (n == 0) return Internal("composed content is shorter than its parts");
-    const std::string_view piece(buf.data(), n);
-    if (sha != nullptr) sha->Update(piece);
-    if (md5 != nullptr) md5->Update(piece);
-    at += n;
+  for (const std::string& key : keys) {
+    FILESD_ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, blobs.NewReader(key));
+    const uint64_t size = reader->size_bytes();
+    for (uint64_t at = 0; at < size;) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - at));
+      FILESD_ASSIGN_OR_RETURN(size_t n, reader->ReadAt(at, std::span<char>(buf.data(), want)));
+      if (n == 0) return Internal("a part is shorter than its size");
+      const std::string_view piece(buf.data(), n);
+      if (sha != nullptr) sha->Update(piece);
+      if (md5 != nullptr) md5->Update(piece);
+      at += n;
+    }
   }
   return Status::Ok();
+}
+
+// Composes `sources` into `content` and, when `sha` or `md5` is set, reads the sources into them at
+// the same time on a second thread (the parts were just written: their pages are in memory), so the
+// digests cost no time beside the in-kernel copy. Inline after the compose if no thread can start.
+Status ComposeAndDigest(const UploadDeps& deps, ComposedBlob& content,
+                        const std::vector<std::string>& sources, Sha256* sha, Md5* md5) {
+  if (sha == nullptr && md5 == nullptr) return content.Compose(sources);
+  std::future<Status> digests;
+  try {
+    digests = std::async(std::launch::async,
+                         [&] { return ReadDigests(*deps.blobs, sources, sha, md5); });
+  } catch (const std::system_error&) {
+    FILESD_RETURN_IF_ERROR(content.Compose(sources));
+    return ReadDigests(*deps.blobs, sources, sha, md5);
+  }
+  Status composed = content.Compose(sources);
+  Status digested = digests.get();
+  FILESD_RETURN_IF_ERROR(composed);
+  return digested;
 }
 
 }  // namespace
@@ -213,24 +237,19 @@ Result<FileRecord> Sessions::Complete(const CompleteSession& req) const {
   }
 
   ComposedBlob content(deps_, blob_keys::NewContentKey(f.id));
-  FILESD_RETURN_IF_ERROR(content.Compose(plan.sources));
-  if (!plan.sha256 || req.md5) {
-    std::unique_ptr<Sha256> sha = plan.sha256 ? nullptr : std::make_unique<Sha256>();
-    std::optional<Md5> md5;
-    if (req.md5) md5.emplace();
-    FILESD_RETURN_IF_ERROR(
-        ReadDigests(*deps_.blobs, content.key(), plan.bytes, sha.get(), md5 ? &*md5 : nullptr));
-    if (sha) {
-      rehashed_completes_.fetch_add(1);
-      plan.sha256 = sha->FinishHex();
-      if (req.sha256 && *plan.sha256 != *req.sha256) {
-        return ChecksumMismatch("sha256", *plan.sha256);
-      }
-    }
-    if (md5) {
-      const std::string got = md5->FinishHex();
-      if (got != *req.md5) return ChecksumMismatch("md5", got);
-    }
+  std::unique_ptr<Sha256> sha = plan.sha256 ? nullptr : std::make_unique<Sha256>();
+  std::optional<Md5> md5;
+  if (req.md5) md5.emplace();
+  FILESD_RETURN_IF_ERROR(
+      ComposeAndDigest(deps_, content, plan.sources, sha.get(), md5 ? &*md5 : nullptr));
+  if (sha) {
+    rehashed_completes_.fetch_add(1);
+    plan.sha256 = sha->FinishHex();
+    if (req.sha256 && *plan.sha256 != *req.sha256) return ChecksumMismatch("sha256", *plan.sha256);
+  }
+  if (md5) {
+    const std::string got = md5->FinishHex();
+    if (got != *req.md5) return ChecksumMismatch("md5", got);
   }
 
   updated.status = FileStatus::kUploaded;

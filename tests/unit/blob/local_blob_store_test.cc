@@ -405,3 +405,46 @@ TEST_F(LocalBlobStoreTest, FaultInjectionCountsComposeAsOneOperation) {
 
 }  // namespace
 }  // namespace filesd
+
+namespace filesd {
+namespace {
+
+// A large blob appended in uneven pieces (small ones, and some larger than the overlapped hash's
+// threshold or the writeback window): its bytes, size and digest are exactly the ones appended, the
+// digest also when resumed from a state, and aborting one mid-stream leaves nothing.
+TEST_F(LocalBlobStoreTest, LargeBlobsInUnevenAppendsAreStoredAndHashedExactly) {
+  std::string content;
+  for (size_t i = 0; content.size() < (9u << 20) + 12345; ++i) {
+    content.append(std::string(1 + (i * 7919) % 700000, static_cast<char>('a' + i % 26)));
+  }
+  Sha256 prefix;
+  prefix.Update("prefix bytes");
+  Sha256 whole;
+  whole.Update("prefix bytes");
+  whole.Update(content);
+
+  auto writer = store_->NewWriter("content/large");
+  ASSERT_TRUE(writer.ok());
+  FILESD_ASSERT_OK((*writer)->ResumeDigest(prefix.ExportState()));
+  size_t at = 0;
+  for (size_t i = 0; at < content.size(); ++i) {
+    const size_t n = std::min(content.size() - at, size_t{1} + (i * 104729) % (3u << 20));
+    FILESD_ASSERT_OK((*writer)->Append(std::string_view(content).substr(at, n)));
+    at += n;
+    ASSERT_EQ((*writer)->size_bytes(), at);
+  }
+  auto info = (*writer)->Commit();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->size_bytes, content.size());
+  EXPECT_EQ(info->sha256_hex, whole.FinishHex());
+  EXPECT_TRUE(ReadFile(blobs() + "/content/large") == content);
+
+  auto aborted = store_->NewWriter("content/aborted");
+  ASSERT_TRUE(aborted.ok());
+  FILESD_ASSERT_OK((*aborted)->Append(content));
+  (*aborted)->Abort();
+  EXPECT_EQ(FilesUnder(root_), std::vector<std::string>{"blobs/content/large"});
+}
+
+}  // namespace
+}  // namespace filesd
