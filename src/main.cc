@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <filesystem>
 
 #include "analysis/isolated_analyzer.h"
@@ -102,6 +103,7 @@ ServerOptions ServerOptionsFor(const ServeConfig& config) {
   o.max_header_bytes = config.max_header_bytes;
   o.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
   o.idle_timeout = std::chrono::seconds(config.idle_timeout_seconds);
+  o.write_timeout = std::chrono::seconds(config.write_timeout_seconds);
   o.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
   return o;
 }
@@ -183,6 +185,10 @@ int RunServe(ServeConfig config) {
                           janitor, analyzer, std::chrono::seconds(config.janitor_interval_seconds),
                           [&server] { server.Shutdown("liveness lease lapsed"); });
   maintenance.Start();
+  // A client that leaves while its download is sent by sendfile(2), which has no MSG_NOSIGNAL,
+  // must cost that request an EPIPE, not the process its life. (Analyses are spawned with every
+  // signal back to its default: process/isolated_runner.cc.)
+  std::signal(SIGPIPE, SIG_IGN);
   ShutdownSignals signals(
       server.io_context(),
       [&](const std::string& name) {

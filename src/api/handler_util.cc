@@ -30,4 +30,10 @@ Result<size_t> BlobBodyStream::Read(std::span<char> out) {
   return n;
 }
 
+std::optional<FileRegion> BlobBodyStream::file_region() const {
+  const int fd = reader_->local_fd();
+  if (fd < 0) return std::nullopt;
+  return FileRegion{fd, offset_, remaining_};
+}
+
 }  // namespace filesd

@@ -24,7 +24,8 @@ Dispatch Answer(Response r);
 // store failures pass through.
 Result<FileRecord> LoadFile(const RequestContext& ctx);
 
-// Streams [offset, offset + length) of a blob.
+// Streams [offset, offset + length) of a blob; a blob kept as a local file is offered to net/ as a
+// FileRegion (sent zero-copy), any other through Read().
 class BlobBodyStream final : public BodyStream {
  public:
   BlobBodyStream(std::unique_ptr<BlobReader> reader, uint64_t offset, uint64_t length)
@@ -36,6 +37,7 @@ class BlobBodyStream final : public BodyStream {
   }
   uint64_t size() const override { return length_; }
   Result<size_t> Read(std::span<char> out) override;
+  std::optional<FileRegion> file_region() const override;
 
  private:
   std::unique_ptr<BlobReader> reader_;

@@ -41,6 +41,16 @@ struct RequestHead {
   bool draining = false;
 };
 
+// Bytes of a plain local file, for net/ to send without copying them through the process
+// (sendfile(2)): `length` bytes of `fd` from `offset`. The descriptor belongs to the BodyStream
+// that answered it and stays open until that stream is destroyed; net/ reads it only at explicit
+// offsets and never closes it.
+struct FileRegion {
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 // A response body produced piece by piece, e.g. file content. Read() blocks briefly (a storage
 // read; it runs on the dispatch pool) and is called sequentially until `size()` bytes have been
 // produced.
@@ -51,6 +61,10 @@ class BodyStream {
   // Fills `out` with the next bytes; returns how many (> 0 until the end). Errors end the response
   // (the connection is closed, since the header promised more bytes).
   virtual Result<size_t> Read(std::span<char> out) = 0;
+  // When the bytes still to produce (all `size()` of them before the first Read()) lie in one
+  // plain local file: where. net/ then sends that region itself and calls Read() no more; without
+  // one (content in memory, in several segments, or remote) it calls Read(). Default: none.
+  virtual std::optional<FileRegion> file_region() const { return std::nullopt; }
 };
 
 struct Response {

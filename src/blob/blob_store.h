@@ -58,6 +58,11 @@ class BlobReader {
   virtual uint64_t size_bytes() const = 0;
   // Reads up to out.size() bytes at `offset`; returns the count read, 0 only at or past the end.
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) = 0;
+  // The open file whose bytes [0, size_bytes()) are this blob, when the store keeps it as a plain
+  // local file (so that it can be sent without copying, see api/http.h FileRegion); -1 otherwise.
+  // Owned by the reader and open while it lives; use it only at explicit offsets (pread, sendfile
+  // with an offset), never its file position, and never close it.
+  virtual int local_fd() const { return -1; }
 };
 
 // Optional ability of a store: building one blob from others without the bytes passing through the

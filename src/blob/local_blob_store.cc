@@ -142,6 +142,7 @@ class LocalBlobReader final : public BlobReader {
   LocalBlobReader& operator=(const LocalBlobReader&) = delete;
 
   uint64_t size_bytes() const override { return size_bytes_; }
+  int local_fd() const override { return fd_; }
 
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) override {
     if (offset >= size_bytes_ || out.empty()) return size_t{0};
@@ -237,6 +238,8 @@ Result<std::unique_ptr<BlobReader>> LocalBlobStore::NewReader(const std::string&
     (void)CloseFd(fd);
     return NotFound("blob not found");
   }
+  // Readers go front to back (downloads, analysis, copies): a larger readahead window.
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return std::unique_ptr<BlobReader>(
       std::make_unique<LocalBlobReader>(fd, static_cast<uint64_t>(st.st_size)));
 }

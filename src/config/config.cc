@@ -107,6 +107,8 @@ std::variant<CommandLine, int> ParseCommandLine(int argc, char** argv) {
        "Seconds a read may make no progress before the connection is closed");
   Flag(serve_cmd, "idle-timeout", &serve.idle_timeout_seconds,
        "Seconds an idle keep-alive connection is kept");
+  Flag(serve_cmd, "write-timeout", &serve.write_timeout_seconds,
+       "Seconds a client may take no response bytes before the connection is closed");
   Flag(serve_cmd, "shutdown-grace", &serve.shutdown_grace_seconds,
        "Seconds requests in flight get to finish after SIGTERM/SIGINT (new ones get 503); "
        "0 stops at once");
@@ -262,6 +264,7 @@ std::vector<std::string> Validate(ServeConfig& c) {
   }
   if (c.read_timeout_seconds < 1) problems.push_back("--read-timeout must be at least 1");
   if (c.idle_timeout_seconds < 1) problems.push_back("--idle-timeout must be at least 1");
+  if (c.write_timeout_seconds < 1) problems.push_back("--write-timeout must be at least 1");
   if (c.shutdown_grace_seconds < 0 || c.shutdown_grace_seconds > 24 * 3600) {
     problems.push_back("--shutdown-grace must be from 0 to 86400 seconds");
   }

@@ -20,6 +20,7 @@ struct ServeConfig {
   uint64_t max_header_bytes = 16 * 1024;
   int64_t read_timeout_seconds = 60;
   int64_t idle_timeout_seconds = 75;
+  int64_t write_timeout_seconds = 60;
   // On SIGTERM/SIGINT, seconds requests in flight get to finish (net/http_server.h); 0 = none.
   int64_t shutdown_grace_seconds = 30;
   int64_t deleted_retention_seconds = 7 * 24 * 3600;

@@ -4,8 +4,8 @@
 // A Session serves one TCP connection: it reads a request header (size-limited, timed), has
 // Api::Begin() decide on the dispatch pool, streams an accepted body to its consumer on the body
 // pool through two buffers (reading pauses while the consumer is behind, so memory per connection
-// is fixed), writes the response (a string, or a BodyStream read piece by piece on the dispatch
-// pool), logs the request (access log and metrics, once) and then reads the next request or
+// is fixed), writes the response (a string; a body that is a plain local file, by sendfile; or a
+// BodyStream read on the dispatch pool ahead of the socket), logs the request (access log and metrics, once) and then reads the next request or
 // closes. Its parts live in http_session.cc (header, dispatch, logging, closing),
 // http_session_body.cc (the body pipeline) and http_session_response.cc (writing responses).
 //
@@ -136,9 +136,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // ---- response (http_session_response.cc) ----
   void WriteResponse(Response r, bool body_unread);
-  // Reads the next piece of a streamed body on the pool, then writes it.
-  void PumpStream();
+  // A body that is a plain local file: the header, then the file's bytes by sendfile(2).
+  void SendFileBody(Response r, FileRegion region);
+  // Any other body: the header, then pieces read on the dispatch pool into one of two buffers
+  // while the other is written (StreamPipe).
+  void StreamBody(Response r);
+  void ReadStreamPiece();
+  void OnStreamPieceRead(size_t i, const Result<size_t>& n);
   void WriteStreamPiece();
+  void OnStreamPieceWritten(beast::error_code ec, size_t n);
+  // Once neither a read nor a write of the stream is in flight.
+  void EndStream();
   void OnWritten(beast::error_code ec);
 
   // ---- end of a request, end of the connection (http_session.cc) ----
@@ -198,8 +206,23 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::buffer_body>> stream_res_;
   std::optional<http::response_serializer<http::buffer_body>> stream_sr_;
   std::unique_ptr<BodyStream> body_stream_;
-  uint64_t stream_remaining_ = 0;
-  std::vector<char> out_buf_;
+  // A streamed body's two buffers: the pool fills bufs[fill] while bufs[send] is written; a
+  // buffer holding ready[i] > 0 bytes waits to be written. The pool touches only the buffer it
+  // fills (and body_stream_), so nothing is freed while `reading`.
+  struct StreamPipe {
+    std::array<std::unique_ptr<char[]>, 2> bufs;
+    size_t buf_bytes = 0;
+    std::array<size_t, 2> ready{};
+    size_t fill = 0;
+    size_t send = 0;
+    uint64_t unread = 0;  // not yet asked of body_stream_
+    uint64_t unsent = 0;  // not yet handed to the serializer
+    bool reading = false;
+    bool writing = false;
+    std::optional<beast::error_code> end;  // why the stream ends early
+  };
+  StreamPipe pipe_;
+  std::vector<char> out_buf_;  // lingering reads
   std::chrono::steady_clock::time_point linger_deadline_;
   uint64_t linger_bytes_ = 0;
 };

@@ -244,6 +244,33 @@ TEST_F(LocalBlobStoreTest, WriterOutlivesItsStore) {
   EXPECT_EQ(ReadFile(blobs() + "/content/f/late"), "late");
 }
 
+TEST_F(LocalBlobStoreTest, ReaderOffersItsFileForZeroCopySends) {
+  auto writer = store_->NewWriter("content/f/z");
+  ASSERT_TRUE(writer.ok());
+  FILESD_ASSERT_OK((*writer)->Append("zero-copy bytes"));
+  ASSERT_TRUE((*writer)->Commit().ok());
+  auto reader = store_->NewReader("content/f/z");
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const int fd = (*reader)->local_fd();
+  ASSERT_GE(fd, 0);
+  char buf[16] = {};
+  ASSERT_EQ(::pread(fd, buf, sizeof buf, 5), 10);
+  EXPECT_EQ(std::string(buf, 10), "copy bytes");
+  // The file keeps the version opened, as ReadAt does, even once the key is deleted.
+  FILESD_ASSERT_OK(store_->Delete("content/f/z"));
+  EXPECT_EQ(::pread(fd, buf, 4, 0), 4);
+  EXPECT_EQ(std::string(buf, 4), "zero");
+  // A wrapped reader has no file to offer: its reads must go through the wrapper.
+  FaultInjectingBlobStore faulty(store_.get());
+  auto w2 = store_->NewWriter("content/f/y");
+  ASSERT_TRUE(w2.ok());
+  FILESD_ASSERT_OK((*w2)->Append("y"));
+  ASSERT_TRUE((*w2)->Commit().ok());
+  auto wrapped = faulty.NewReader("content/f/y");
+  ASSERT_TRUE(wrapped.ok());
+  EXPECT_EQ((*wrapped)->local_fd(), -1);
+}
+
 TEST_F(LocalBlobStoreTest, LocalPathPointsAtCommittedContent) {
   auto path = store_->LocalPath("content/f/u");
   ASSERT_TRUE(path.ok());
