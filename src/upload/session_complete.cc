@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
-#include <future>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
@@ -183,22 +183,31 @@ Status ReadDigests(BlobStore& blobs, const std::vector<std::string>& keys, Sha25
   return Status::Ok();
 }
 
+// Runs `beside` on a second thread while `here` runs on this one; returns what `here` returned once
+// both are done. One after the other if no thread can be started.
+template <typename Here>
+auto WhileBeside(const std::function<void()>& beside, Here here) {
+  std::thread side;
+  try {
+    side = std::thread(beside);
+  } catch (const std::system_error&) {
+    beside();
+    return here();
+  }
+  auto result = here();
+  side.join();
+  return result;
+}
+
 // Composes `sources` into `content` and, when `sha` or `md5` is set, reads the sources into them at
-// the same time on a second thread (the parts were just written: their pages are in memory), so the
-// digests cost no time beside the in-kernel copy. Inline after the compose if no thread can start.
+// the same time (the parts were just written: their pages are in memory), so the digests cost no
+// time beside the in-kernel copy.
 Status ComposeAndDigest(const UploadDeps& deps, ComposedBlob& content,
                         const std::vector<std::string>& sources, Sha256* sha, Md5* md5) {
   if (sha == nullptr && md5 == nullptr) return content.Compose(sources);
-  std::future<Status> digests;
-  try {
-    digests = std::async(std::launch::async,
-                         [&] { return ReadDigests(*deps.blobs, sources, sha, md5); });
-  } catch (const std::system_error&) {
-    FILESD_RETURN_IF_ERROR(content.Compose(sources));
-    return ReadDigests(*deps.blobs, sources, sha, md5);
-  }
-  Status composed = content.Compose(sources);
-  Status digested = digests.get();
+  Status digested;
+  Status composed = WhileBeside([&] { digested = ReadDigests(*deps.blobs, sources, sha, md5); },
+                                [&] { return content.Compose(sources); });
   FILESD_RETURN_IF_ERROR(composed);
   return digested;
 }
@@ -271,14 +280,8 @@ Result<FileRecord> Sessions::Complete(const CompleteSession& req) const {
   FILESD_RETURN_IF_ERROR(adopted);
   // The staged pieces are garbage now. Removing them (one unlink each, a few ms apiece on ext4)
   // runs beside the analysis, which mostly waits for its worker process, not after it.
-  std::thread discard;
-  try {
-    discard = std::thread([deps = deps_, id = f.id] { DiscardStaged(deps, id); });
-  } catch (const std::system_error&) {
-    DiscardStaged(deps_, f.id);  // no thread to spare: one after the other
-  }
-  auto analyzed = deps_.analyzer->Analyze(updated);
-  if (discard.joinable()) discard.join();
+  auto analyzed = WhileBeside([&] { DiscardStaged(deps_, f.id); },
+                               [&] { return deps_.analyzer->Analyze(updated); });
   if (!analyzed.ok()) {
     spdlog::warn("uploads: analysis of {} failed: {}", f.id, analyzed.status().ToString());
     return updated;
